@@ -1,0 +1,23 @@
+import { apiHandler, noContent } from '#shared/lambda/http.ts';
+import { cacheNameOf, topicNameOf } from '#shared/lambda/path-parameters.ts';
+import { publishMessage } from '#shared/publish/operations.ts';
+import { runtime, deliveryQueue } from '#shared/runtime.ts';
+import { metrics } from '#shared/observability.ts';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+
+/** POST /topics/{cacheName}/{topicName}: the raw body is the message; 204 once every delivery is queued. */
+export const handler = apiHandler(
+  { permission: 'topics:publish', cacheScoped: true, allowQueryToken: true },
+  async (request) => {
+    const rt = runtime();
+    const result = await publishMessage({ ...rt, queue: deliveryQueue(rt) }, request.principal, {
+      cacheName: cacheNameOf(request),
+      topicName: topicNameOf(request),
+      message: request.body(),
+    });
+    metrics.addMetric('MessagesPublished', MetricUnit.Count, 1);
+    metrics.addMetric('DeliveriesQueued', MetricUnit.Count, result.webhookCount);
+    return noContent();
+  },
+).use(logMetrics(metrics));

@@ -1,0 +1,64 @@
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { InternalServerError } from '../errors.ts';
+import { encodeDeliveryTask, type DeliveryTask } from '../delivery/queue-message.ts';
+
+/** SQS limits: ten entries and 256 KiB of bodies per SendMessageBatch. */
+const MAX_BATCH_ENTRIES = 10;
+const MAX_BATCH_BYTES = 256 * 1024;
+/** Attempts per batch for the entries SQS reports as failed (throttling, transient errors). */
+const MAX_ATTEMPTS = 5;
+
+/** Sends delivery tasks to the delivery queue: batched, in parallel with a bound, failed entries resent. */
+export class DeliveryQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+    private readonly concurrency: number,
+  ) {}
+
+  /** Resolves when SQS has accepted every task; throws (a 500 for publish) when any is still refused after retries. */
+  async sendAll(tasks: readonly DeliveryTask[]): Promise<void> {
+    const batches = packBatches(tasks.map(encodeDeliveryTask));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        await this.sendBatch(batch);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, batches.length) }, worker));
+  }
+
+  private async sendBatch(bodies: string[]): Promise<void> {
+    let pending: SendMessageBatchRequestEntry[] = bodies.map((MessageBody, i) => ({ Id: String(i), MessageBody }));
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+      pending = pending.filter((e) => failed.has(e.Id));
+      if (pending.length === 0) return;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new InternalServerError('the message could not be queued for every webhook; publish again');
+      }
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
+  }
+}
+
+/** Groups message bodies into SendMessageBatch calls within the entry and byte limits. */
+export function packBatches(bodies: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const body of bodies) {
+    const size = Buffer.byteLength(body, 'utf8');
+    if (current.length > 0 && (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(body);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

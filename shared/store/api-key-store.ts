@@ -1,0 +1,91 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Permission } from '../validation.ts';
+import { TABLE_KEYS } from './table-schema.ts';
+import { apiKeyKey } from './keys.ts';
+import { isConditionalCheckFailed } from './dynamo-errors.ts';
+
+/** An API key as stored: its hash, never the key. */
+export interface ApiKeyRecord {
+  keyId: string;
+  keyHash: string;
+  permissions: Permission[];
+  caches: string[];
+  tokenId: string | null;
+  /** Epoch seconds, or null for a key that never expires. Also the table's TTL attribute. */
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+const KIND = 'APIKEY';
+
+/** DynamoDB adapter for API keys (pk = key id derived from the key's hash; listed through a sparse index). */
+export class ApiKeyStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(record: ApiKeyRecord): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...apiKeyKey(record.keyId), kind: KIND, ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      // 96 bits of a SHA-256 of 256 random bits: a collision means a broken random source.
+      if (isConditionalCheckFailed(err)) throw new Error('API key id collision');
+      throw err;
+    }
+  }
+
+  async get(keyId: string): Promise<ApiKeyRecord | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: apiKeyKey(keyId), ConsistentRead: true }),
+    );
+    return toRecord(out.Item);
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    const records: ApiKeyRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_KEYS.keyIndex.name,
+          KeyConditionExpression: 'kind = :kind',
+          ExpressionAttributeValues: { ':kind': KIND },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) records.push(toRecord(item)!);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  /** Deletes a key; false when it did not exist. */
+  async delete(keyId: string): Promise<boolean> {
+    const out = await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: apiKeyKey(keyId), ReturnValues: 'ALL_OLD' }),
+    );
+    return out.Attributes !== undefined;
+  }
+}
+
+function toRecord(item: Record<string, unknown> | undefined): ApiKeyRecord | undefined {
+  if (!item) return undefined;
+  return {
+    keyId: String(item.keyId),
+    keyHash: String(item.keyHash),
+    permissions: (item.permissions as Permission[]) ?? [],
+    caches: (item.caches as string[]) ?? [],
+    tokenId: typeof item.tokenId === 'string' ? item.tokenId : null,
+    expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : null,
+    createdAt: Number(item.createdAt),
+  };
+}

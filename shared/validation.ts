@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { InvalidArgumentError } from './errors.ts';
+
+/**
+ * One schema per input. Every failure becomes an `InvalidArgumentError` (400) whose message
+ * names the field, never a 500.
+ */
+
+const CONTROL_CHARACTER = /\p{Cc}/u;
+const codePoints = (value: string): number => [...value].length;
+
+const name = (field: string, maxCodePoints: number) =>
+  z
+    .string({ error: `${field} must be a string` })
+    .refine((v) => v.trim().length > 0, { message: `${field} must not be blank` })
+    .refine((v) => codePoints(v) <= maxCodePoints, {
+      message: `${field} must be at most ${maxCodePoints} characters`,
+    })
+    .refine((v) => !v.includes('/'), { message: `${field} must not contain '/'` })
+    .refine((v) => !CONTROL_CHARACTER.test(v), { message: `${field} must not contain control characters` });
+
+export const cacheNameSchema = name('cacheName', 255);
+export const topicNameSchema = name('topicName', 255);
+export const webhookNameSchema = name('webhookName', 128);
+
+export const MAX_POST_URL_LENGTH = 1024;
+
+export const putWebhookBodySchema = z.object(
+  {
+    topicName: topicNameSchema,
+    destination: z.object(
+      { postUrl: z.string({ error: 'destination.postUrl must be a string' }) },
+      { error: 'destination must be an object with a postUrl' },
+    ),
+  },
+  { error: 'the body must be a JSON object' },
+);
+export type PutWebhookBody = z.infer<typeof putWebhookBodySchema>;
+
+export const PERMISSIONS = ['webhooks:manage', 'topics:publish', 'keys:manage'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const createKeyBodySchema = z.object(
+  {
+    permissions: z
+      .array(z.enum(PERMISSIONS, { error: `permissions may only contain ${PERMISSIONS.join(', ')}` }), {
+        error: 'permissions must be an array',
+      })
+      .min(1, { error: 'permissions must not be empty' }),
+    caches: z
+      .array(z.union([z.literal('*'), cacheNameSchema]), { error: 'caches must be an array' })
+      .min(1, { error: 'caches must not be empty' }),
+    tokenId: z
+      .string({ error: 'tokenId must be a string' })
+      .refine((v) => codePoints(v) <= 64, { message: 'tokenId must be at most 64 characters' })
+      .optional(),
+    expiresInSeconds: z
+      .number({ error: 'expiresInSeconds must be a number' })
+      .int({ error: 'expiresInSeconds must be a positive integer' })
+      .positive({ error: 'expiresInSeconds must be a positive integer' })
+      .max(100 * 365 * 24 * 3600, { error: 'expiresInSeconds must be at most 100 years' })
+      .optional(),
+  },
+  { error: 'the body must be a JSON object' },
+);
+export type CreateKeyBody = z.infer<typeof createKeyBodySchema>;
+
+/** Parses `input` with `schema`, turning the first issue into a 400 that names its field. */
+export function parseInput<T>(schema: z.ZodType<T>, input: unknown, field?: string): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.length ? issue.path.join('.') : field;
+  const message = issue?.message ?? 'invalid input';
+  throw new InvalidArgumentError(path && !message.startsWith(path) ? `${path}: ${message}` : message);
+}
+
+/** Parses a JSON request body, whatever its content-type says (§2). */
+export function parseJsonBody(body: string | null | undefined): unknown {
+  if (body === null || body === undefined || body.trim() === '') {
+    throw new InvalidArgumentError('the request body must be a JSON object');
+  }
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new InvalidArgumentError('the request body is not valid JSON');
+  }
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { LimitExceededError, NotFoundError } from '../errors.ts';
+import { validatePostUrl } from '../destination.ts';
+import { generateWebhookSecret } from '../secrets.ts';
+import { parseInput, putWebhookBodySchema } from '../validation.ts';
+import type { Runtime } from '../runtime.ts';
+import type { WebhookIdentity, WebhookRecord } from '../store/webhook-store.ts';
+
+/** A webhook as clients see it: never with its secret (§2). */
+export interface Webhook {
+  id: { cacheName: string; webhookName: string };
+  topicName: string;
+  destination: { postUrl: string };
+}
+
+export interface WebhookSecret {
+  secret: string;
+  webhookName: string;
+  cacheName: string;
+}
+
+type Deps = Pick<Runtime, 'webhooks' | 'config' | 'destinationPolicy' | 'now'>;
+
+/**
+ * Creates or updates a webhook. An existing webhook keeps its secret; a new one gets a fresh
+ * secret, within the per-cache limit. `body` is the parsed JSON request body.
+ */
+export async function putWebhook(deps: Deps, id: WebhookIdentity, body: unknown): Promise<{ secret: string }> {
+  const input = parseInput(putWebhookBodySchema, body);
+  const postUrl = validatePostUrl(input.destination.postUrl, deps.destinationPolicy);
+  const change = { topicName: input.topicName, postUrl, now: deps.now() };
+
+  // Update first: the common case for an existing webhook is one conditional write.
+  // If a concurrent put creates it between our two attempts, the loop updates it instead.
+  for (;;) {
+    const updated = await deps.webhooks.updateExisting(id, change);
+    if (updated) return { secret: updated.secret };
+
+    // Consistent count, then a conditional create. Concurrent creates of different webhooks in
+    // one cache may briefly overshoot the limit by their number (documented in docs/data-model.md).
+    const count = await deps.webhooks.countInCache(id.cacheName);
+    if (count >= deps.config.maxWebhooksPerCache) {
+      throw new LimitExceededError(
+        `the cache already has ${count} webhooks, the limit is ${deps.config.maxWebhooksPerCache}`,
+      );
+    }
+    const record: WebhookRecord = {
+      ...id,
+      webhookId: randomUUID(),
+      topicName: input.topicName,
+      postUrl,
+      secret: generateWebhookSecret(),
+      createdAt: change.now,
+      updatedAt: change.now,
+    };
+    if (await deps.webhooks.create(record)) return { secret: record.secret };
+  }
+}
+
+export async function listWebhooks(deps: Pick<Runtime, 'webhooks'>, cacheName: string): Promise<{ webhooks: Webhook[] }> {
+  const records = await deps.webhooks.listByCache(cacheName);
+  return { webhooks: records.map(toWebhook) };
+}
+
+export async function deleteWebhook(deps: Pick<Runtime, 'webhooks'>, id: WebhookIdentity): Promise<void> {
+  if (!(await deps.webhooks.delete(id))) throw notFound(id);
+}
+
+export async function getWebhookSecret(deps: Pick<Runtime, 'webhooks'>, id: WebhookIdentity): Promise<WebhookSecret> {
+  const record = await deps.webhooks.get(id);
+  if (!record) throw notFound(id);
+  return { secret: record.secret, webhookName: record.webhookName, cacheName: record.cacheName };
+}
+
+export async function rotateWebhookSecret(
+  deps: Pick<Runtime, 'webhooks' | 'now'>,
+  id: WebhookIdentity,
+): Promise<WebhookSecret> {
+  const record = await deps.webhooks.replaceSecret(id, generateWebhookSecret(), deps.now());
+  if (!record) throw notFound(id);
+  return { secret: record.secret, webhookName: record.webhookName, cacheName: record.cacheName };
+}
+
+function toWebhook(record: WebhookRecord): Webhook {
+  return {
+    id: { cacheName: record.cacheName, webhookName: record.webhookName },
+    topicName: record.topicName,
+    destination: { postUrl: record.postUrl },
+  };
+}
+
+const notFound = (_id: WebhookIdentity) => new NotFoundError('the webhook does not exist');
