@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { validateAllowlist } from './destination.ts';
 
 /** Default `user-agent` of deliveries: Momento's own, so receivers written for it keep working (§3). */
 export const DEFAULT_USER_AGENT = 'Momento/1.0 (Webhooks; +https://docs.momentohq.com/topics/webhooks)';
@@ -37,7 +38,14 @@ export const configSchema = z.object({
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),
-    ),
+    )
+    .superRefine((cidrs, ctx) => {
+      try {
+        validateAllowlist(cidrs);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : 'invalid CIDR' });
+      }
+    }),
   DELIVERY_RECORD_TTL_DAYS: positiveInt(7),
   /** Parallel SendMessageBatch calls of one publish. */
   PUBLISH_SEND_CONCURRENCY: positiveInt(8),

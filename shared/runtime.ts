@@ -6,8 +6,7 @@ import { SequenceStore } from './store/sequence-store.ts';
 import { DeliveryStore } from './store/delivery-store.ts';
 import { DeliveryQueue } from './queue/delivery-queue.ts';
 import type { DestinationPolicy } from './destination.ts';
-import { createWebhookSender } from './delivery/http-sender.ts';
-import type { WebhookSender } from './delivery/deliver-batch.ts';
+import { createWebhookSender, type ClosableWebhookSender } from './delivery/http-sender.ts';
 
 /**
  * The composition root: configuration, AWS clients and adapters, built once per container
@@ -24,7 +23,7 @@ export interface Runtime {
   /** Present where `QUEUE_URL` is configured (publish); see `deliveryQueue`. */
   queue: DeliveryQueue | undefined;
   /** Outbound POSTs over kept-alive connections, reused across invocations. */
-  sender: WebhookSender;
+  sender: ClosableWebhookSender;
   destinationPolicy: DestinationPolicy;
   /**
    * Local mode only (§6): a key accepted with every permission, never stored, listed or
@@ -41,7 +40,7 @@ export interface RuntimeOptions {
   allowLoopbackHttp?: boolean;
   clients?: AwsClients;
   /** Tests inject a sender with a resolver of their own (§5: never connect to a refused address). */
-  sender?: WebhookSender;
+  sender?: ClosableWebhookSender;
   now?: () => number;
 }
 

@@ -37,7 +37,7 @@ export class ApiKeyStore {
       );
     } catch (err) {
       // 96 bits of a SHA-256 of 256 random bits: a collision means a broken random source.
-      if (isConditionalCheckFailed(err)) throw new Error('API key id collision');
+      if (isConditionalCheckFailed(err)) throw new Error('API key id collision', { cause: err });
       throw err;
     }
   }

@@ -1,0 +1,61 @@
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+
+/** An API Gateway REST (v1) proxy event as AWS sends it with every body base64-encoded (binaryMediaTypes all types). */
+export function apiEvent(options: {
+  method: string;
+  resource: string;
+  pathParameters?: Record<string, string>;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: string | Buffer;
+}): APIGatewayProxyEvent {
+  const path = options.resource.replace(/\{(\w+)\}/g, (_, name: string) =>
+    encodeURIComponent(options.pathParameters?.[name] ?? ''),
+  );
+  const body = options.body === undefined ? null : Buffer.from(options.body).toString('base64');
+  const headers = options.headers ?? {};
+  return {
+    resource: options.resource,
+    path,
+    httpMethod: options.method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: options.query
+      ? Object.fromEntries(Object.entries(options.query).map(([k, v]) => [k, [v]]))
+      : null,
+    pathParameters: options.pathParameters ?? null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: body !== null,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'test',
+      authorizer: undefined,
+      protocol: 'HTTP/1.1',
+      httpMethod: options.method,
+      identity: { sourceIp: '127.0.0.1' } as APIGatewayProxyEvent['requestContext']['identity'],
+      path,
+      stage: 'test',
+      requestId: 'req-test',
+      requestTimeEpoch: Date.now(),
+      resourceId: 'res',
+      resourcePath: options.resource,
+    },
+  };
+}
+
+export const lambdaContext = (functionName = 'test'): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+  memoryLimitInMB: '256',
+  awsRequestId: 'req-test',
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: 'test',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
