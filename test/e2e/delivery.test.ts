@@ -110,6 +110,8 @@ describe('delivery', () => {
     expect(body.publish_timestamp).toBeGreaterThanOrEqual(body.event_timestamp);
     expect(body.publish_timestamp).toBeLessThanOrEqual(request!.receivedAt);
 
+    // The outcome is written just after the receiver answered.
+    await expect.poll(async () => (await deliveryRecords(cache, 'w'))[0]?.status).toBe('done');
     const [record] = await deliveryRecords(cache, 'w');
     expect(record).toMatchObject({ status: 'done', outcome: 'delivered', statusCode: 204 });
     expect(JSON.stringify(record)).not.toContain(secret);
