@@ -4,7 +4,6 @@ import { publishMessage } from '#shared/publish/operations.ts';
 import { runtime, deliveryQueue } from '#shared/runtime.ts';
 import { metrics } from '#shared/observability.ts';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 
 /** POST /topics/{cacheName}/{topicName}: the raw body is the message; 204 once every delivery is queued. */
 export const handler = apiHandler(
@@ -18,6 +17,8 @@ export const handler = apiHandler(
     });
     metrics.addMetric('MessagesPublished', MetricUnit.Count, 1);
     metrics.addMetric('DeliveriesQueued', MetricUnit.Count, result.webhookCount);
+    // Flushed here rather than by the middleware, which warns on every rejected request.
+    metrics.publishStoredMetrics();
     return noContent();
   },
-).use(logMetrics(metrics));
+);

@@ -17,6 +17,8 @@ const name = (field: string, maxCodePoints: number) =>
       message: `${field} must be at most ${maxCodePoints} characters`,
     })
     .refine((v) => !v.includes('/'), { message: `${field} must not contain '/'` })
+    // URL parsers drop these path segments, so no request could address such a name.
+    .refine((v) => v !== '.' && v !== '..', { message: `${field} must not be '.' or '..'` })
     .refine((v) => !CONTROL_CHARACTER.test(v), { message: `${field} must not contain control characters` });
 
 export const cacheNameSchema = name('cacheName', 255);

@@ -111,7 +111,7 @@ describe('delivery', () => {
     expect(body.publish_timestamp).toBeLessThanOrEqual(request!.receivedAt);
 
     // The outcome is written just after the receiver answered.
-    await expect.poll(async () => (await deliveryRecords(cache, 'w'))[0]?.status).toBe('done');
+    await expect.poll(async () => (await deliveryRecords(cache, 'w'))[0]?.status, { timeout: 10_000 }).toBe('done');
     const [record] = await deliveryRecords(cache, 'w');
     expect(record).toMatchObject({ status: 'done', outcome: 'delivered', statusCode: 204 });
     expect(JSON.stringify(record)).not.toContain(secret);

@@ -34,6 +34,8 @@ describe.each([
     ['too long', 'a'.repeat(max + 1), `must be at most ${max} characters`],
     ['too long in four-byte characters', fourByte.repeat(max + 1), `must be at most ${max} characters`],
     ['a slash', 'a/b', "must not contain '/'"],
+    ['a dot segment', '.', "must not be '.' or '..'"],
+    ['a double-dot segment', '..', "must not be '.' or '..'"],
     ['a control character', 'a\u0000b', 'must not contain control characters'],
     ['a newline', 'a\nb', 'must not contain control characters'],
     ['DEL', 'a\u007fb', 'must not contain control characters'],

@@ -1,0 +1,36 @@
+/**
+ * The client SDK of the topic webhook service, shaped after Momento's JavaScript SDK so that
+ * code written for Momento's webhooks ports by changing an import and an endpoint. It depends
+ * on nothing but Node's own `fetch` and `crypto`.
+ */
+export { WebhookClient, TopicClient, KeyClient, type PutWebhookCallOptions, type CreateKeyOptions } from './clients.ts';
+export type { ClientOptions, RetryOptions } from './transport.ts';
+export {
+  PostUrlWebhookDestination,
+  WebhookDestinationType,
+  type WebhookDestination,
+  type Webhook,
+  type WebhookId,
+} from './destination.ts';
+export {
+  PutWebhook,
+  ListWebhooks,
+  DeleteWebhook,
+  GetWebhookSecret,
+  RotateWebhookSecret,
+  TopicPublish,
+  CreateKey,
+  ListKeys,
+  RevokeKey,
+  type ApiKeyInfo,
+  type Permission,
+  type WebhookSecretProps,
+} from './responses.ts';
+export { SdkError, WebhookErrorCode, MomentoErrorCode } from './errors.ts';
+export {
+  WebhookUtils,
+  validateWebhookRequest,
+  RequestValidation,
+  type ValidateWebhookRequestProps,
+  type WebhookRequestBody,
+} from './webhook-utils.ts';

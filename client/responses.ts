@@ -1,0 +1,242 @@
+/* eslint-disable @typescript-eslint/no-namespace --
+ * Each `declare namespace` below holds types only; it merges with the value of the same name
+ * so that `PutWebhook.Success` works both in `instanceof` and as a type, as in Momento's SDK.
+ */
+import type { SdkError, WebhookErrorCode } from './errors.ts';
+import type { Webhook } from './destination.ts';
+
+/**
+ * Result classes, one `Success` and one `Error` per operation, in the shape of the API
+ * reference and of Momento's SDK: `result instanceof PutWebhook.Success`, `result.secret`,
+ * `result.error.message`, `result.errorCode()`.
+ */
+
+/** Base of every result. */
+abstract class ResponseBase {
+  toString(): string {
+    return this.constructor.name;
+  }
+}
+
+/** Base of every `Success` result. */
+abstract class SuccessResponse extends ResponseBase {
+  /** As in Momento's SDK. */
+  readonly is_success = true;
+}
+
+/**
+ * Base of every `Error` result. `error` (the seed's `result.error.message`) and
+ * `innerException()` (Momento's) return the same {@link SdkError}.
+ */
+abstract class ErrorResponse extends ResponseBase {
+  readonly #inner: SdkError;
+
+  constructor(inner: SdkError) {
+    super();
+    this.#inner = inner;
+  }
+
+  /** The error, with `message`, `code` and `errorCode()`. */
+  get error(): SdkError {
+    return this.#inner;
+  }
+
+  /** The Momento-style code, e.g. `NOT_FOUND_ERROR`. */
+  get code(): WebhookErrorCode {
+    return this.#inner.code;
+  }
+
+  /** The code, as Momento's `Error` results return it. */
+  errorCode(): WebhookErrorCode {
+    return this.#inner.code;
+  }
+
+  /** A human-readable sentence, as Momento's `Error` results return it. */
+  message(): string {
+    return this.#inner.message;
+  }
+
+  /** The error itself, as Momento's `Error` results return it; can be thrown. */
+  innerException(): SdkError {
+    return this.#inner;
+  }
+
+  override toString(): string {
+    return `${this.constructor.name}: ${this.#inner.code}: ${this.#inner.message}`;
+  }
+}
+
+// ---- webhooks ------------------------------------------------------------------------------
+
+class PutWebhookSuccess extends SuccessResponse {
+  /** The webhook's signing secret: fresh for a new webhook, kept for an updated one. */
+  readonly secret: string;
+  constructor(secret: string) {
+    super();
+    this.secret = secret;
+  }
+  /** The secret, under the name Momento's SDK used. */
+  secretString(): string {
+    return this.secret;
+  }
+}
+class PutWebhookError extends ErrorResponse {}
+/** Results of `putWebhook`. */
+export const PutWebhook = { Success: PutWebhookSuccess, Error: PutWebhookError } as const;
+export declare namespace PutWebhook {
+  type Success = PutWebhookSuccess;
+  type Error = PutWebhookError;
+  type Response = Success | Error;
+}
+
+class ListWebhooksSuccess extends SuccessResponse {
+  /** The cache's webhooks (empty for a cache never used). */
+  readonly webhooks: Webhook[];
+  constructor(webhooks: Webhook[]) {
+    super();
+    this.webhooks = webhooks;
+  }
+  /** The webhooks, under the name Momento's SDK used. */
+  getWebhooks(): Webhook[] {
+    return this.webhooks;
+  }
+  override toString(): string {
+    return `${super.toString()}: ${this.webhooks.map((w) => w.id.webhookName).join(', ')}`;
+  }
+}
+class ListWebhooksError extends ErrorResponse {}
+/** Results of `listWebhooks`. */
+export const ListWebhooks = { Success: ListWebhooksSuccess, Error: ListWebhooksError } as const;
+export declare namespace ListWebhooks {
+  type Success = ListWebhooksSuccess;
+  type Error = ListWebhooksError;
+  type Response = Success | Error;
+}
+
+class DeleteWebhookSuccess extends SuccessResponse {}
+class DeleteWebhookError extends ErrorResponse {}
+/** Results of `deleteWebhook`. */
+export const DeleteWebhook = { Success: DeleteWebhookSuccess, Error: DeleteWebhookError } as const;
+export declare namespace DeleteWebhook {
+  type Success = DeleteWebhookSuccess;
+  type Error = DeleteWebhookError;
+  type Response = Success | Error;
+}
+
+/** The secret of one webhook, with its identity. */
+export interface WebhookSecretProps {
+  secret: string;
+  webhookName: string;
+  cacheName: string;
+}
+
+abstract class WebhookSecretSuccess extends SuccessResponse {
+  readonly secret: string;
+  readonly webhookName: string;
+  readonly cacheName: string;
+  constructor(props: WebhookSecretProps) {
+    super();
+    this.secret = props.secret;
+    this.webhookName = props.webhookName;
+    this.cacheName = props.cacheName;
+  }
+}
+
+class GetWebhookSecretSuccess extends WebhookSecretSuccess {}
+class GetWebhookSecretError extends ErrorResponse {}
+/** Results of `getWebhookSecret`. */
+export const GetWebhookSecret = { Success: GetWebhookSecretSuccess, Error: GetWebhookSecretError } as const;
+export declare namespace GetWebhookSecret {
+  type Success = GetWebhookSecretSuccess;
+  type Error = GetWebhookSecretError;
+  type Response = Success | Error;
+}
+
+class RotateWebhookSecretSuccess extends WebhookSecretSuccess {}
+class RotateWebhookSecretError extends ErrorResponse {}
+/** Results of `rotateWebhookSecret`; `secret` is the new one. */
+export const RotateWebhookSecret = { Success: RotateWebhookSecretSuccess, Error: RotateWebhookSecretError } as const;
+export declare namespace RotateWebhookSecret {
+  type Success = RotateWebhookSecretSuccess;
+  type Error = RotateWebhookSecretError;
+  type Response = Success | Error;
+}
+
+// ---- topics --------------------------------------------------------------------------------
+
+class TopicPublishSuccess extends SuccessResponse {}
+class TopicPublishError extends ErrorResponse {}
+/** Results of `publish`, named as in Momento's SDK. */
+export const TopicPublish = { Success: TopicPublishSuccess, Error: TopicPublishError } as const;
+export declare namespace TopicPublish {
+  type Success = TopicPublishSuccess;
+  type Error = TopicPublishError;
+  type Response = Success | Error;
+}
+
+// ---- keys ----------------------------------------------------------------------------------
+
+/** A permission an API key may carry (DESIGN §2). */
+export type Permission = 'webhooks:manage' | 'topics:publish' | 'keys:manage';
+
+/** A key as `listKeys` describes it: never the key itself. */
+export interface ApiKeyInfo {
+  keyId: string;
+  permissions: Permission[];
+  /** `['*']` or cache names. */
+  caches: string[];
+  /** What deliveries of messages published with this key carry as `token_id`. */
+  tokenId: string | null;
+  /** ISO-8601 UTC, or null for a key that does not expire. */
+  expiresAt: string | null;
+}
+
+class CreateKeySuccess extends SuccessResponse {
+  /** The key itself, shown this once: the service stores only its hash. */
+  readonly apiKey: string;
+  readonly keyId: string;
+  readonly expiresAt: string | null;
+  constructor(props: { apiKey: string; keyId: string; expiresAt: string | null }) {
+    super();
+    this.apiKey = props.apiKey;
+    this.keyId = props.keyId;
+    this.expiresAt = props.expiresAt;
+  }
+  override toString(): string {
+    return `${super.toString()}: ${this.keyId}`;
+  }
+}
+class CreateKeyError extends ErrorResponse {}
+/** Results of `createKey`. */
+export const CreateKey = { Success: CreateKeySuccess, Error: CreateKeyError } as const;
+export declare namespace CreateKey {
+  type Success = CreateKeySuccess;
+  type Error = CreateKeyError;
+  type Response = Success | Error;
+}
+
+class ListKeysSuccess extends SuccessResponse {
+  readonly keys: ApiKeyInfo[];
+  constructor(keys: ApiKeyInfo[]) {
+    super();
+    this.keys = keys;
+  }
+}
+class ListKeysError extends ErrorResponse {}
+/** Results of `listKeys`. */
+export const ListKeys = { Success: ListKeysSuccess, Error: ListKeysError } as const;
+export declare namespace ListKeys {
+  type Success = ListKeysSuccess;
+  type Error = ListKeysError;
+  type Response = Success | Error;
+}
+
+class RevokeKeySuccess extends SuccessResponse {}
+class RevokeKeyError extends ErrorResponse {}
+/** Results of `revokeKey`. */
+export const RevokeKey = { Success: RevokeKeySuccess, Error: RevokeKeyError } as const;
+export declare namespace RevokeKey {
+  type Success = RevokeKeySuccess;
+  type Error = RevokeKeyError;
+  type Response = Success | Error;
+}

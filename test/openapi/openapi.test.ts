@@ -1,0 +1,253 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { HTTP_ROUTES } from '#functions/routes.ts';
+import { parseYamlSubset, YamlSubsetError } from './yaml.ts';
+import { SchemaValidator, type Schema } from './json-schema.ts';
+import { deref, openapi, openapiSource, operations, responseSchema, validator, type Operation } from './document.ts';
+
+/**
+ * The lint of docs/openapi.yaml: it parses, it is OpenAPI 3.1, it documents exactly the routes
+ * of functions/routes.ts with their parameters, every reference resolves, every schema stays in
+ * the subset the conformance test can check, and each error status carries its §2 code.
+ */
+
+const ERROR_CODE_OF_STATUS: Record<string, string> = {
+  '400': 'INVALID_ARGUMENT_ERROR',
+  '401': 'AUTHENTICATION_ERROR',
+  '403': 'PERMISSION_ERROR',
+  '404': 'NOT_FOUND_ERROR',
+  '413': 'LIMIT_EXCEEDED_ERROR',
+  '429': 'LIMIT_EXCEEDED_ERROR',
+  default: 'INTERNAL_SERVER_ERROR',
+};
+
+/** Every `$ref` in the document, with where it is. */
+function refs(node: unknown, where = '#', out: [string, string][] = []): [string, string][] {
+  if (Array.isArray(node)) node.forEach((n, i) => refs(n, `${where}/${i}`, out));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref') out.push([where, v as string]);
+      else refs(v, `${where}/${k}`, out);
+    }
+  }
+  return out;
+}
+
+const allOperations = operations();
+
+describe('docs/openapi.yaml', () => {
+  it('is OpenAPI 3.1 with a title, a version and the API key scheme required by default', () => {
+    expect(openapi.openapi).toBe('3.1.0');
+    expect(openapi.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(openapi.security).toEqual([{ apiKey: [] }]);
+    expect(deref((openapi.components.securitySchemes as Record<string, unknown>).apiKey)).toEqual({
+      type: 'apiKey',
+      in: 'header',
+      name: 'Authorization',
+      description: expect.any(String),
+    });
+  });
+
+  it('reads the same with a full YAML parser, where one is at hand', () => {
+    // aws-cdk-lib (a devDependency) bundles the `yaml` package; this is a cross-check of the subset parser, not a dependency.
+    let YAML: { parse(s: string): unknown } | undefined;
+    try {
+      YAML = createRequire(createRequire(import.meta.url).resolve('aws-cdk-lib/package.json'))('yaml') as typeof YAML;
+    } catch {
+      YAML = undefined;
+    }
+    if (!YAML) return;
+    expect(YAML.parse(openapiSource)).toEqual(openapi);
+  });
+
+  it('documents exactly the routes of functions/routes.ts', () => {
+    const documented = allOperations.map(([method, path]) => `${method} ${path}`).sort();
+    const served = HTTP_ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+    expect(documented).toEqual(served);
+  });
+
+  it('gives every operation a unique operationId', () => {
+    const ids = allOperations.map(([, , op]) => op.operationId);
+    expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it.each(allOperations)('%s %s declares each path parameter once, required', (_method, path, op) => {
+    const inTemplate = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+    const declared = [...(openapi.paths[path]?.parameters ?? []), ...(op.parameters ?? [])]
+      .map((p) => deref(p))
+      .filter((p) => p.in === 'path');
+    expect(declared.map((p) => p.name).sort()).toEqual(inTemplate);
+    for (const p of declared) expect(p.required).toBe(true);
+  });
+
+  it.each(allOperations)('%s %s documents its responses with §2 codes, and a 500 as default', (_method, path, op) => {
+    const statuses = Object.keys(op.responses);
+    const numeric = statuses.filter((s) => /^\d{3}$/.test(s));
+    expect(numeric.length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => !/^\d{3}$/.test(s))).toEqual(path === '/health' ? [] : ['default']);
+    expect(numeric.filter((s) => Number(s) >= 200 && Number(s) < 300)).toHaveLength(1);
+    for (const status of statuses) {
+      const response = deref(op.responses[status]);
+      expect(typeof response.description).toBe('string');
+      const schema = responseSchema(op, status);
+      if (status === '204') {
+        expect(schema).toBeNull();
+        continue;
+      }
+      expect(schema).not.toBeNull();
+      const code = ERROR_CODE_OF_STATUS[status];
+      if (code) {
+        const sample = { error: { code, message: 'a sentence' } };
+        expect(validator.validate(sample, schema as Schema)).toEqual([]);
+        // Any other code is refused: the document ties each status to its code.
+        const wrong = { error: { code: code === 'NOT_FOUND_ERROR' ? 'PERMISSION_ERROR' : 'NOT_FOUND_ERROR', message: 'x' } };
+        expect(validator.validate(wrong, schema as Schema)).not.toEqual([]);
+      }
+    }
+  });
+
+  it('requires the API key on every route but /health, and accepts ?token= on publish only', () => {
+    for (const [method, path, op] of allOperations) {
+      const security = op.security ?? openapi.security;
+      if (path === '/health') expect(security).toEqual([]);
+      else if (method === 'POST' && path === '/topics/{cacheName}/{topicName}') expect(security).toEqual([{ apiKey: [] }, { tokenQuery: [] }]);
+      else expect(security, `${method} ${path}`).toEqual([{ apiKey: [] }]);
+    }
+  });
+
+  it('resolves every reference', () => {
+    const all = refs(openapi);
+    expect(all.length).toBeGreaterThan(50);
+    for (const [, ref] of all) expect(() => validator.resolve(ref), ref).not.toThrow();
+  });
+
+  it('keeps every schema within the validator’s subset', () => {
+    const schemas = openapi.components.schemas as Record<string, Schema>;
+    for (const [name, schema] of Object.entries(schemas)) expect(() => validator.assertSupported(schema, name), name).not.toThrow();
+    for (const [, , op] of allOperations) {
+      for (const status of Object.keys(op.responses)) {
+        const schema = responseSchema(op, status);
+        if (schema) validator.assertSupported(schema);
+      }
+    }
+  });
+
+  it('describes the delivery of §3 as an OpenAPI webhook', () => {
+    const delivery = openapi.webhooks?.message?.post as Operation;
+    expect(delivery).toBeDefined();
+    const body = deref(deref(delivery.requestBody).content as Record<string, unknown>);
+    const schema = (body['application/json'] as { schema: Schema }).schema;
+    expect(deref<{ required: string[] }>(schema).required).toEqual([
+      'cache',
+      'topic',
+      'event_timestamp',
+      'publish_timestamp',
+      'topic_sequence_number',
+      'token_id',
+      'text',
+    ]);
+    expect((delivery.parameters ?? []).map((p) => [p.name, p.in, p.required])).toEqual([
+      ['momento-signature', 'header', true],
+      ['user-agent', 'header', true],
+    ]);
+  });
+
+  it('has schemas that refuse what the service never sends', () => {
+    const schema = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+    expect(validator.validate({ secret: 'short' }, schema('PutWebhookResponse'))).not.toEqual([]);
+    expect(validator.validate({ secret: 'x'.repeat(43), extra: 1 }, schema('PutWebhookResponse'))).not.toEqual([]);
+    expect(validator.validate({ webhooks: [{ id: { cacheName: 'c', webhookName: 'w' }, topicName: 't' }] }, schema('ListWebhooksResponse'))).not.toEqual([]);
+    expect(validator.validate({ keys: [{ keyId: 'k', permissions: [], caches: [], tokenId: null, expiresAt: null }] }, schema('ListKeysResponse'))).not.toEqual([]);
+    expect(validator.validate({ apiKey: 'k', keyId: 'a'.repeat(24), expiresAt: '2030-01-01' }, schema('CreatedKey'))).not.toEqual([]);
+    expect(validator.validate('a/b', schema('CacheName'))).not.toEqual([]);
+    expect(validator.validate('   ', schema('CacheName'))).not.toEqual([]);
+    expect(validator.validate('a\u0085b', schema('CacheName'))).not.toEqual([]);
+    expect(validator.validate('😀'.repeat(255), schema('CacheName'))).toEqual([]);
+    expect(validator.validate('😀'.repeat(256), schema('CacheName'))).not.toEqual([]);
+    expect(validator.validate(' 注文 #?% ', schema('WebhookName'))).toEqual([]);
+  });
+});
+
+describe('the YAML subset parser', () => {
+  it('reads the constructs the document uses', () => {
+    const source = [
+      '# comment',
+      'a: 1',
+      "b: 'it''s: quoted'",
+      'c: "tab\\tand \\u00e9"',
+      'd: [x, "y", {k: v}]',
+      'e:',
+      '  - plain',
+      '  - k: v',
+      '    l: [1, 2.5]',
+      '  -',
+      '    nested: true',
+      'f: >',
+      '  folded',
+      '  text',
+      '',
+      '',
+      '  next',
+      'g: |',
+      '  kept',
+      '  lines',
+      "'200':",
+      '  empty: {}',
+      'h: null',
+      'i: http://127.0.0.1:8080/x',
+    ].join('\n');
+    expect(parseYamlSubset(source)).toEqual({
+      a: 1,
+      b: "it's: quoted",
+      c: 'tab\tand é',
+      d: ['x', 'y', { k: 'v' }],
+      e: ['plain', { k: 'v', l: [1, 2.5] }, { nested: true }],
+      f: 'folded text\n\nnext\n',
+      g: 'kept\nlines\n',
+      '200': { empty: {} },
+      h: null,
+      i: 'http://127.0.0.1:8080/x',
+    });
+  });
+
+  it.each([
+    ['a tab in indentation', 'a:\n\tb: 1'],
+    ['a duplicate key', 'a: 1\na: 2'],
+    ['an anchor', 'a: &x 1'],
+    ['an alias', 'a: *x'],
+    ['a tag', 'a: !!str 1'],
+    ['a trailing comment', 'a: value # note'],
+    ['an ambiguous colon', 'a: b: c'],
+    ['a YAML 1.1 boolean', 'a: yes'],
+    ['inconsistent indentation', 'a:\n    b: 1\n  c: 2'],
+    ['an unterminated flow sequence', 'a: [1, 2'],
+    ['text after a quoted scalar', "a: 'x' y"],
+  ])('refuses %s', (_label, source) => {
+    expect(() => parseYamlSubset(source)).toThrow(YamlSubsetError);
+  });
+});
+
+describe('the schema validator', () => {
+  const v = new SchemaValidator({ defs: { N: { type: 'integer', minimum: 1 } } });
+  it.each([
+    [{ type: 'string', maxLength: 2 }, 'abc'],
+    [{ type: ['string', 'null'] }, 1],
+    [{ const: 'ok' }, 'no'],
+    [{ enum: ['a', 'b'] }, 'c'],
+    [{ type: 'object', required: ['a'] }, {}],
+    [{ type: 'object', additionalProperties: false, properties: { a: true } }, { a: 1, b: 2 }],
+    [{ type: 'array', items: { $ref: '#/defs/N' } }, [1, 0]],
+    [{ anyOf: [{ const: 1 }, { const: 2 }] }, 3],
+    [{ allOf: [{ type: 'integer' }, { minimum: 5 }] }, 4],
+    [{ type: 'string', format: 'date-time' }, '2030-01-01'],
+    [{ type: 'string', pattern: '^a+$' }, 'ab'],
+  ])('refuses a value outside %j', (schema, value) => {
+    expect(v.validate(value, schema)).not.toEqual([]);
+  });
+
+  it('refuses keywords outside its subset', () => {
+    expect(() => v.assertSupported({ type: 'object', patternProperties: {} })).toThrow(/unsupported keyword/);
+    expect(() => v.assertSupported({ type: 'string', format: 'email' })).toThrow(/unsupported format/);
+  });
+});
