@@ -15,6 +15,11 @@ export interface E2eTarget {
   webhookLimit: number;
   /** The deployment's maximum message size in bytes. */
   maxMessageBytes: number;
+  /**
+   * LocalStack's free image applies the status of API Gateway's gateway responses but not their
+   * body templates, so its unknown-route 404 carries API Gateway's own body.
+   */
+  gatewayResponseBodies?: boolean;
 }
 
 const destination = { postUrl: 'https://hooks.example.com/receiver' };
@@ -48,7 +53,7 @@ export function defineApiSuite(getTarget: () => E2eTarget): void {
     ])('answers %s %s with 404 NOT_FOUND_ERROR', async (method, path) => {
       const res = await api(method, path);
       expect(res.status).toBe(404);
-      expect(res.json).toEqual(errorBody('NOT_FOUND_ERROR'));
+      if (target.gatewayResponseBodies !== false) expect(res.json).toEqual(errorBody('NOT_FOUND_ERROR'));
     });
   });
 

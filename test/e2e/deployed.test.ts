@@ -30,6 +30,7 @@ function deployedTarget(): E2eTarget {
     adminKey: apiKey,
     webhookLimit: Number(process.env.E2E_WEBHOOK_LIMIT ?? 100),
     maxMessageBytes: Number(process.env.E2E_MAX_MESSAGE_BYTES ?? 131072),
+    gatewayResponseBodies: process.env.E2E_TARGET !== 'localstack',
   };
 }
 

@@ -1,0 +1,131 @@
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { MAX_MESSAGE_BYTES_CEILING } from '#shared/config.ts';
+import { validateAllowlist } from '#shared/destination.ts';
+import { SERVICE_DEFAULTS, targetDefaults, type ServiceSettings } from './defaults.ts';
+
+/**
+ * Stack configuration from CDK context (`cdk deploy -c stageName=prod -c batchSize=5`) or
+ * cdk.json's "context", checked once at synth so a bad value fails before anything deploys.
+ * Stack props given in code win over context, and context over `SERVICE_DEFAULTS`.
+ */
+
+/** The CDK context key that selects the target: `-c target=localstack`. */
+export const TARGET_CONTEXT_KEY = 'target';
+
+/** Context keys this app reads (each a key of `ServiceSettings`). */
+export const CONTEXT_KEYS = [
+  'target',
+  'stageName',
+  'architecture',
+  'destinationAllowlist',
+  'maxMessageBytes',
+  'maxWebhooksPerCache',
+  'userAgent',
+  'deliveryRecordTtlDays',
+  'publishSendConcurrency',
+  'batchSize',
+  'maxBatchingWindowSeconds',
+  'deliveryMaxConcurrency',
+  'throttlingRateLimit',
+  'throttlingBurstLimit',
+  'logRetentionDays',
+  'deletionProtection',
+  'apiGatewayCloudWatchRole',
+  'alarmTopicArn',
+  'webAclArn',
+  'deliveryFailureRateThresholdPercent',
+] as const satisfies readonly (keyof ServiceSettings)[];
+
+// Values CloudWatch Logs accepts for a log group's retention.
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// The CLI passes `-c key=value` as a string; cdk.json may hold a real boolean.
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const cidrList = z
+  .union([z.array(z.string()), z.string().transform((v) => v.split(','))])
+  .transform((list) => list.map((s) => s.trim()).filter(Boolean))
+  .superRefine((list, ctx) => {
+    try {
+      validateAllowlist(list);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : 'not a CIDR list' });
+    }
+  });
+
+/** One schema for every setting; each is optional here and filled from the defaults. */
+export const settingsSchema = z
+  .object({
+    target: z.enum(['aws', 'localstack']),
+    // API Gateway stage names: letters, digits, hyphens and underscores.
+    stageName: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'letters, digits, - and _ only'),
+    architecture: z.enum(['arm64', 'x86_64']),
+    destinationAllowlist: cidrList,
+    maxMessageBytes: int(1, MAX_MESSAGE_BYTES_CEILING),
+    maxWebhooksPerCache: int(1, 1_000_000),
+    userAgent: z.string().min(1).max(512),
+    deliveryRecordTtlDays: int(1, 3650),
+    publishSendConcurrency: int(1, 64),
+    // SQS event sources take up to 10 records without a batching window, 10,000 with one.
+    batchSize: int(1, 10_000),
+    maxBatchingWindowSeconds: int(0, 300),
+    deliveryMaxConcurrency: int(2, 1000),
+    throttlingRateLimit: z.coerce.number().positive().max(1_000_000),
+    throttlingBurstLimit: int(1, 1_000_000),
+    logRetentionDays: z.coerce
+      .number()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`),
+    deletionProtection: bool,
+    apiGatewayCloudWatchRole: bool,
+    alarmTopicArn: z.string().regex(/^arn:[^:]+:sns:[^:]+:\d{12}:.+$/, 'an SNS topic ARN'),
+    webAclArn: z.string().regex(/^arn:[^:]+:wafv2:[^:]+:\d{12}:regional\/webacl\/.+$/, 'a regional WAFv2 web ACL ARN'),
+    deliveryFailureRateThresholdPercent: z.coerce.number().gt(0).max(100),
+  })
+  .partial()
+  .strict();
+
+export type SettingsInput = z.input<typeof settingsSchema>;
+
+/**
+ * Resolves the settings: explicit `overrides` (stack props) over `context` over the defaults.
+ * Throws one error naming every bad key.
+ */
+export function resolveSettings(context: Record<string, unknown>, overrides: Partial<ServiceSettings> = {}): ServiceSettings {
+  const given: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS) {
+    if (context[key] !== undefined) given[key] = context[key];
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) given[key] = value;
+  }
+  const parsed = settingsSchema.safeParse(given);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`).join('; ');
+    throw new Error(`invalid stack configuration: ${problems}`);
+  }
+  const target = parsed.data.target ?? SERVICE_DEFAULTS.target;
+  const settings: ServiceSettings = { ...SERVICE_DEFAULTS, ...targetDefaults(target), ...stripUndefined(parsed.data) };
+  if (settings.batchSize > 10 && settings.maxBatchingWindowSeconds === 0) {
+    throw new Error('invalid stack configuration: batchSize above 10 needs maxBatchingWindowSeconds of at least 1');
+  }
+  if (settings.target === 'localstack') {
+    // Neither exists in LocalStack's free image; asking for them there is a mistake, not a no-op.
+    if (settings.apiGatewayCloudWatchRole) throw new Error('invalid stack configuration: apiGatewayCloudWatchRole is AWS-only');
+    if (settings.webAclArn) throw new Error('invalid stack configuration: webAclArn is AWS-only');
+  }
+  return settings;
+}
+
+/** The settings from a construct tree's context (the app's, or a test `App`'s). */
+export function settingsFromContext(node: Node, overrides: Partial<ServiceSettings> = {}): ServiceSettings {
+  const context: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS) context[key] = node.tryGetContext(key);
+  return resolveSettings(context, overrides);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

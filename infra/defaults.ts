@@ -1,0 +1,162 @@
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { DEFAULT_USER_AGENT } from '#shared/config.ts';
+import { DELIVERY_QUEUE_DEFAULTS } from '#shared/queue-settings.ts';
+import type { HttpFunctionName } from '#functions/routes.ts';
+import { DELIVERY_FUNCTION } from '#functions/routes.ts';
+
+/**
+ * Every default of the stack, in one place (the Solutions Constructs `*-defaults.ts` habit):
+ * constructs and the context parser start from these and let the caller's props win.
+ */
+
+/** Where the stack goes: a real AWS account, or LocalStack's free image 4.14.0 (§7). */
+export type DeployTarget = 'aws' | 'localstack';
+
+/** Lambda CPU architecture. */
+export type FunctionArchitecture = 'arm64' | 'x86_64';
+
+/** Everything a deployment may configure by CDK context (`-c key=value`) or stack props. */
+export interface ServiceSettings {
+  /** @default 'aws' */
+  target: DeployTarget;
+  /** API Gateway stage, the last segment of `ApiUrl`. @default 'v1' */
+  stageName: string;
+  /** @default 'arm64' */
+  architecture: FunctionArchitecture;
+  /** CIDRs deliveries may reach although §5 refuses them (`DESTINATION_ALLOWLIST`). @default [] */
+  destinationAllowlist: string[];
+  /** Largest published message in bytes (`MAX_MESSAGE_BYTES`). @default 131072 */
+  maxMessageBytes: number;
+  /** Webhooks per cache (`MAX_WEBHOOKS_PER_CACHE`). @default 100 */
+  maxWebhooksPerCache: number;
+  /** `user-agent` of deliveries (`DELIVERY_USER_AGENT`). @default Momento's */
+  userAgent: string;
+  /** How long delivery records are kept (`DELIVERY_RECORD_TTL_DAYS`). @default 7 */
+  deliveryRecordTtlDays: number;
+  /** Parallel SendMessageBatch calls per publish (`PUBLISH_SEND_CONCURRENCY`). @default 8 */
+  publishSendConcurrency: number;
+  /** Records per delivery invocation. @default 10 */
+  batchSize: number;
+  /** Seconds the event source waits to fill a batch (0 = none). @default 0 */
+  maxBatchingWindowSeconds: number;
+  /** Highest number of concurrent delivery invocations (2–1000), or unbounded. @default undefined */
+  deliveryMaxConcurrency: number | undefined;
+  /** Stage-wide steady-state requests per second. @default 100 */
+  throttlingRateLimit: number;
+  /** Stage-wide burst. @default 200 */
+  throttlingBurstLimit: number;
+  /** Retention of every log group, in days (a value CloudWatch Logs accepts). @default 30 */
+  logRetentionDays: number;
+  /**
+   * Table deletion protection; with it the table is also retained when the stack is deleted.
+   * @default true on AWS, false on LocalStack
+   */
+  deletionProtection: boolean;
+  /**
+   * Create the account-wide role API Gateway needs to write logs (`AWS::ApiGateway::Account`).
+   * Turn it off when the account already has one. Never on LocalStack.
+   * @default true on AWS
+   */
+  apiGatewayCloudWatchRole: boolean;
+  /** An SNS topic every alarm notifies. @default undefined (alarms without actions) */
+  alarmTopicArn: string | undefined;
+  /** A regional WAFv2 web ACL to associate with the stage (AWS only). @default undefined */
+  webAclArn: string | undefined;
+  /** Delivery failure rate, in percent of attempted deliveries, that raises the alarm. @default 10 */
+  deliveryFailureRateThresholdPercent: number;
+}
+
+export const SERVICE_DEFAULTS: Readonly<Omit<ServiceSettings, 'deletionProtection' | 'apiGatewayCloudWatchRole'>> = {
+  target: 'aws',
+  stageName: 'v1',
+  architecture: 'arm64',
+  destinationAllowlist: [],
+  maxMessageBytes: 128 * 1024,
+  maxWebhooksPerCache: 100,
+  userAgent: DEFAULT_USER_AGENT,
+  deliveryRecordTtlDays: 7,
+  publishSendConcurrency: 8,
+  batchSize: DELIVERY_QUEUE_DEFAULTS.batchSize,
+  maxBatchingWindowSeconds: DELIVERY_QUEUE_DEFAULTS.maxBatchingWindowSeconds,
+  deliveryMaxConcurrency: undefined,
+  throttlingRateLimit: 100,
+  throttlingBurstLimit: 200,
+  logRetentionDays: 30,
+  alarmTopicArn: undefined,
+  webAclArn: undefined,
+  deliveryFailureRateThresholdPercent: 10,
+};
+
+/** Defaults that depend on the target: AWS keeps data safe, LocalStack is disposable and lacks the account role. */
+export function targetDefaults(target: DeployTarget): Pick<ServiceSettings, 'deletionProtection' | 'apiGatewayCloudWatchRole'> {
+  return target === 'aws'
+    ? { deletionProtection: true, apiGatewayCloudWatchRole: true }
+    : { deletionProtection: false, apiGatewayCloudWatchRole: false };
+}
+
+/** Memory and timeout of one function. */
+export interface FunctionSizing {
+  memorySizeMb: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * Sizing per function. API functions answer well within API Gateway's 29 s integration limit;
+ * publish sends up to one SQS batch per ten webhooks in parallel; delivery's timeout leaves room
+ * for its 5 s POSTs (run concurrently) plus the batched read, the claims and the outcome writes.
+ */
+export const FUNCTION_SIZING: Readonly<Record<HttpFunctionName | typeof DELIVERY_FUNCTION, FunctionSizing>> = {
+  'put-webhook': { memorySizeMb: 256, timeoutSeconds: 10 },
+  'list-webhooks': { memorySizeMb: 256, timeoutSeconds: 10 },
+  'delete-webhook': { memorySizeMb: 256, timeoutSeconds: 10 },
+  'get-webhook-secret': { memorySizeMb: 256, timeoutSeconds: 10 },
+  'rotate-webhook-secret': { memorySizeMb: 256, timeoutSeconds: 10 },
+  'publish-message': { memorySizeMb: 512, timeoutSeconds: 20 },
+  'create-key': { memorySizeMb: 256, timeoutSeconds: 10 },
+  'list-keys': { memorySizeMb: 256, timeoutSeconds: 10 },
+  'revoke-key': { memorySizeMb: 256, timeoutSeconds: 10 },
+  health: { memorySizeMb: 128, timeoutSeconds: 5 },
+  [DELIVERY_FUNCTION]: { memorySizeMb: 512, timeoutSeconds: DELIVERY_QUEUE_DEFAULTS.functionTimeoutSeconds },
+};
+
+/** Environment every function gets, whatever it does. */
+export const FUNCTION_BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
+  POWERTOOLS_SERVICE_NAME: 'topic-webhooks',
+  POWERTOOLS_METRICS_NAMESPACE: 'TopicWebhooks',
+  // Stack traces point into the TypeScript sources through the bundled source maps.
+  NODE_OPTIONS: '--enable-source-maps',
+};
+
+/** Defaults of the house function construct (`ServiceFunction`); its props win over these. */
+export const FUNCTION_CONSTRUCT_DEFAULTS: {
+  readonly runtime: Runtime;
+  readonly architecture: FunctionArchitecture;
+  readonly memorySizeMb: number;
+  readonly timeoutSeconds: number;
+  readonly logRetentionDays: number;
+  readonly bundling: BundlingOptions;
+} = {
+  // Node 22: the runtime TOOLCHAIN.md checked, on AWS and on LocalStack 4.14.0.
+  runtime: Runtime.NODEJS_22_X,
+  architecture: 'arm64',
+  memorySizeMb: 256,
+  timeoutSeconds: 10,
+  logRetentionDays: 30,
+  bundling: {
+    // The locally installed esbuild; without it NodejsFunction would fall back to Docker.
+    forceDockerBundling: false,
+    format: OutputFormat.ESM,
+    target: 'node22',
+    minify: true,
+    sourceMap: true,
+    // Stack traces need file and line, not the sources themselves: smaller bundles.
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    // CJS dependencies call require(); an ESM bundle has none unless we create it.
+    banner: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);",
+    // The SDK is bundled at the lockfile's version, the one the tests ran against, rather than
+    // whatever the runtime ships that week.
+    bundleAwsSDK: true,
+  },
+};

@@ -1,0 +1,176 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { App } from 'aws-cdk-lib';
+import { DELIVERY_FUNCTION, HTTP_FUNCTIONS } from '#functions/routes.ts';
+import { resolveSettings } from '../../infra/config.ts';
+import { SERVICE_DEFAULTS } from '../../infra/defaults.ts';
+import { TopicWebhooksStack } from '../../infra/stack.ts';
+import { CDK_JSON_CONTEXT, logicalIdOf, resourcesOfType, synthesize, type Synthesized } from './synth.ts';
+
+/** Deliverable 4: configuration by CDK context (strings, as the CLI passes them) or stack props. */
+describe('resolveSettings', () => {
+  it('defaults to AWS with deletion protection and the API Gateway logging role', () => {
+    expect(resolveSettings({})).toEqual({ ...SERVICE_DEFAULTS, deletionProtection: true, apiGatewayCloudWatchRole: true });
+    expect(SERVICE_DEFAULTS).toMatchObject({ target: 'aws', stageName: 'v1', architecture: 'arm64', maxMessageBytes: 131072, batchSize: 10 });
+  });
+
+  it('defaults LocalStack to a disposable table and no account-wide role', () => {
+    expect(resolveSettings({ target: 'localstack' })).toMatchObject({
+      target: 'localstack',
+      deletionProtection: false,
+      apiGatewayCloudWatchRole: false,
+    });
+  });
+
+  it('parses CLI context strings', () => {
+    const settings = resolveSettings({
+      stageName: 'prod',
+      architecture: 'x86_64',
+      destinationAllowlist: '203.0.113.0/24, 2001:db8::/32',
+      maxMessageBytes: '65536',
+      maxWebhooksPerCache: '25',
+      userAgent: 'Hooks/2.0',
+      deliveryRecordTtlDays: '3',
+      publishSendConcurrency: '4',
+      batchSize: '50',
+      maxBatchingWindowSeconds: '2',
+      deliveryMaxConcurrency: '5',
+      throttlingRateLimit: '20',
+      throttlingBurstLimit: '40',
+      logRetentionDays: '90',
+      deletionProtection: 'false',
+      deliveryFailureRateThresholdPercent: '25',
+    });
+    expect(settings).toEqual({
+      ...SERVICE_DEFAULTS,
+      stageName: 'prod',
+      architecture: 'x86_64',
+      destinationAllowlist: ['203.0.113.0/24', '2001:db8::/32'],
+      maxMessageBytes: 65536,
+      maxWebhooksPerCache: 25,
+      userAgent: 'Hooks/2.0',
+      deliveryRecordTtlDays: 3,
+      publishSendConcurrency: 4,
+      batchSize: 50,
+      maxBatchingWindowSeconds: 2,
+      deliveryMaxConcurrency: 5,
+      throttlingRateLimit: 20,
+      throttlingBurstLimit: 40,
+      logRetentionDays: 90,
+      deletionProtection: false,
+      apiGatewayCloudWatchRole: true,
+      deliveryFailureRateThresholdPercent: 25,
+    });
+  });
+
+  it('takes typed values from cdk.json and lets stack props win over context', () => {
+    expect(resolveSettings({ destinationAllowlist: ['198.51.100.7/32'], deletionProtection: false }, { deletionProtection: true })).toMatchObject({
+      destinationAllowlist: ['198.51.100.7/32'],
+      deletionProtection: true,
+    });
+    expect(resolveSettings({ stageName: 'ctx' }, { stageName: 'props' }).stageName).toBe('props');
+  });
+
+  it.each([
+    [{ target: 'gcp' }, /target/],
+    [{ stageName: 'has space' }, /stageName/],
+    [{ architecture: 'arm' }, /architecture/],
+    [{ destinationAllowlist: '10.0.0.0/33' }, /destinationAllowlist/],
+    [{ maxMessageBytes: '200000' }, /maxMessageBytes/],
+    [{ maxMessageBytes: 'lots' }, /maxMessageBytes/],
+    [{ batchSize: '0' }, /batchSize/],
+    [{ batchSize: '11' }, /batchSize above 10 needs maxBatchingWindowSeconds/],
+    [{ deliveryMaxConcurrency: '1' }, /deliveryMaxConcurrency/],
+    [{ logRetentionDays: '31' }, /logRetentionDays/],
+    [{ deletionProtection: 'yes' }, /deletionProtection/],
+    [{ alarmTopicArn: 'my-topic' }, /alarmTopicArn/],
+    [{ webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/y' }, /webAclArn/],
+    [{ target: 'localstack', apiGatewayCloudWatchRole: 'true' }, /apiGatewayCloudWatchRole is AWS-only/],
+  ])('refuses %j', (context, message) => {
+    expect(() => resolveSettings(context)).toThrow(message);
+  });
+
+  it('names every bad key at once', () => {
+    expect(() => resolveSettings({ batchSize: '0', logRetentionDays: '2' })).toThrow(/batchSize.*logRetentionDays/);
+  });
+});
+
+describe('a stack synthesized with non-default context', () => {
+  let s: Synthesized;
+  const fn = (name: string) => {
+    const found = resourcesOfType(s.template, 'AWS::Lambda::Function').find(([, f]) => f.Properties?.Description === `topic-webhooks ${name}`);
+    if (!found) throw new Error(`no function ${name}`);
+    return found[1].Properties ?? {};
+  };
+
+  beforeAll(() => {
+    s = synthesize({
+      stageName: 'prod',
+      architecture: 'x86_64',
+      destinationAllowlist: '203.0.113.0/24,198.51.100.7/32',
+      maxMessageBytes: '65536',
+      maxWebhooksPerCache: '25',
+      userAgent: 'Hooks/2.0',
+      deliveryRecordTtlDays: '3',
+      publishSendConcurrency: '4',
+      batchSize: '50',
+      maxBatchingWindowSeconds: '2',
+      deliveryMaxConcurrency: '5',
+      throttlingRateLimit: '20',
+      throttlingBurstLimit: '40',
+      logRetentionDays: '90',
+      deletionProtection: 'false',
+      apiGatewayCloudWatchRole: 'false',
+      alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms',
+      webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/hooks/0b3e7f2c',
+      deliveryFailureRateThresholdPercent: '25',
+    });
+  });
+
+  it('puts the limits, user-agent and allowlist in every function environment', () => {
+    for (const name of [...HTTP_FUNCTIONS, DELIVERY_FUNCTION]) {
+      expect((fn(name).Environment as { Variables: Record<string, unknown> }).Variables, name).toMatchObject({
+        MAX_MESSAGE_BYTES: '65536',
+        MAX_WEBHOOKS_PER_CACHE: '25',
+        DELIVERY_USER_AGENT: 'Hooks/2.0',
+        DELIVERY_RECORD_TTL_DAYS: '3',
+        PUBLISH_SEND_CONCURRENCY: '4',
+        DESTINATION_ALLOWLIST: '203.0.113.0/24,198.51.100.7/32',
+      });
+      expect(fn(name).Architectures, name).toEqual(['x86_64']);
+    }
+  });
+
+  it('sets the batch settings and concurrency on the event source', () => {
+    const mapping = resourcesOfType(s.template, 'AWS::Lambda::EventSourceMapping')[0]![1].Properties;
+    expect(mapping).toMatchObject({ BatchSize: 50, MaximumBatchingWindowInSeconds: 2, ScalingConfig: { MaximumConcurrency: 5 } });
+  });
+
+  it('names the stage, throttles it, and associates the web ACL with it', () => {
+    const [stageId, stage] = resourcesOfType(s.template, 'AWS::ApiGateway::Stage')[0]!;
+    expect(stage.Properties?.StageName).toBe('prod');
+    expect((stage.Properties?.MethodSettings as unknown[])[0]).toMatchObject({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(JSON.stringify(s.template.Outputs?.ApiUrl?.Value)).toContain('"/prod"');
+    const association = resourcesOfType(s.template, 'AWS::WAFv2::WebACLAssociation')[0]![1].Properties;
+    expect(association?.WebACLArn).toBe('arn:aws:wafv2:us-east-1:123456789012:regional/webacl/hooks/0b3e7f2c');
+    expect(JSON.stringify(association?.ResourceArn)).toContain(stageId);
+  });
+
+  it('keeps logs 90 days, drops table protection and the account role, and notifies the alarm topic', () => {
+    for (const [, group] of resourcesOfType(s.template, 'AWS::Logs::LogGroup')) expect(group.Properties?.RetentionInDays).toBe(90);
+    const table = s.template.Resources[logicalIdOf(s.stack, s.stack.table)]!;
+    expect(table.Properties?.DeletionProtectionEnabled).toBe(false);
+    expect(table.DeletionPolicy).toBe('Delete');
+    expect(resourcesOfType(s.template, 'AWS::ApiGateway::Account')).toEqual([]);
+    const alarms = resourcesOfType(s.template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(20);
+    for (const [id, alarm] of alarms) expect(alarm.Properties?.AlarmActions, id).toEqual(['arn:aws:sns:us-east-1:123456789012:alarms']);
+    const rate = alarms.find(([, a]) => JSON.stringify(a.Properties?.Metrics ?? '').includes('DeliveryFailed'));
+    expect(rate?.[1].Properties?.Threshold).toBe(25);
+  });
+
+  it('takes settings as stack props too', () => {
+    const app = new App({ builtinCloudFormationValidation: false, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], stageName: 'ctx' } });
+    const stack = new TopicWebhooksStack(app, 'Props', { settings: { stageName: 'fromprops', maxWebhooksPerCache: 7 } });
+    expect(stack.settings).toMatchObject({ stageName: 'fromprops', maxWebhooksPerCache: 7, target: 'aws' });
+  });
+});

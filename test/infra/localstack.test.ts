@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/constructs/service-function.ts';
+import { logicalIdOf, resourcesOfType, synthesize, type Synthesized } from './synth.ts';
+
+/** Deliverable 2: `-c target=localstack` yields a template LocalStack's free image (4.14.0) deploys. */
+interface SupportedList {
+  image: string;
+  source: { repository: string; paths: string; caveat: string };
+  resourceTypes: string[];
+}
+
+const supported = JSON.parse(
+  readFileSync(path.join(PROJECT_ROOT, 'infra', 'localstack-supported-resources.json'), 'utf8'),
+) as SupportedList;
+
+const isForbidden = (type: string) =>
+  type.startsWith('AWS::ApiGatewayV2::') || type === 'Custom::LogRetention' || type === 'AWS::ApiGateway::Authorizer';
+
+let localstack: Synthesized;
+let aws: Synthesized;
+
+beforeAll(() => {
+  localstack = synthesize({ target: 'localstack' });
+  aws = synthesize({ target: 'aws' });
+});
+
+const typeCounts = (s: Synthesized) => {
+  const counts: Record<string, number> = {};
+  for (const r of Object.values(s.template.Resources)) counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+  return counts;
+};
+
+describe('the supported-resource list', () => {
+  it('is for the pinned free image and says where it comes from', () => {
+    expect(supported.image).toBe('localstack/localstack:4.14.0');
+    expect(supported.source.repository).toBe('https://github.com/localstack/localstack');
+    expect(supported.source.paths).toMatch(/resource_providers/);
+  });
+
+  it('is a sorted list of distinct CloudFormation types without the ones the free image lacks', () => {
+    const types = supported.resourceTypes;
+    expect(types.length).toBeGreaterThan(10);
+    expect(new Set(types).size).toBe(types.length);
+    expect([...types].sort()).toEqual(types);
+    for (const type of types) expect(type).toMatch(/^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/);
+    expect(types.filter(isForbidden)).toEqual([]);
+    expect(types).not.toContain('AWS::CloudWatch::Dashboard');
+  });
+});
+
+describe('the LocalStack template', () => {
+  it('uses only resource types the free image supports', () => {
+    const unsupported = [...new Set(Object.values(localstack.template.Resources).map((r) => r.Type))].filter(
+      (type) => !supported.resourceTypes.includes(type),
+    );
+    expect(unsupported).toEqual([]);
+  });
+
+  it('has no HTTP API v2, no log-retention custom resource, no authorizer, no custom resource at all', () => {
+    const types = Object.values(localstack.template.Resources).map((r) => r.Type);
+    expect(types.filter(isForbidden)).toEqual([]);
+    expect(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource')).toEqual([]);
+  });
+
+  it('leaves out the dashboard and the account-wide API Gateway logging role, and nothing else', () => {
+    const ls = typeCounts(localstack);
+    const full = typeCounts(aws);
+    expect(ls['AWS::CloudWatch::Dashboard']).toBeUndefined();
+    expect(ls['AWS::ApiGateway::Account']).toBeUndefined();
+    expect(full['AWS::CloudWatch::Dashboard']).toBe(1);
+    expect(full['AWS::ApiGateway::Account']).toBe(1);
+    // The one role fewer is API Gateway's CloudWatch role.
+    expect(ls).toEqual({
+      ...Object.fromEntries(Object.entries(full).filter(([t]) => t !== 'AWS::CloudWatch::Dashboard' && t !== 'AWS::ApiGateway::Account')),
+      'AWS::IAM::Role': full['AWS::IAM::Role']! - 1,
+    });
+    const stage = resourcesOfType(localstack.template, 'AWS::ApiGateway::Stage')[0]![1];
+    expect(stage.DependsOn).toBeUndefined();
+  });
+
+  it('answers unknown routes 404 through the same gateway responses', () => {
+    const missing = resourcesOfType(localstack.template, 'AWS::ApiGateway::GatewayResponse').find(
+      ([, r]) => r.Properties?.ResponseType === 'MISSING_AUTHENTICATION_TOKEN',
+    );
+    expect(missing?.[1].Properties?.StatusCode).toBe('404');
+  });
+
+  it('makes a disposable table: no deletion protection, deleted with the stack', () => {
+    const tableId = logicalIdOf(localstack.stack, localstack.stack.table);
+    const table = localstack.template.Resources[tableId]!;
+    expect(table.Properties?.DeletionProtectionEnabled).toBe(false);
+    expect(table.DeletionPolicy).toBe('Delete');
+    // Everything else about the table is what AWS gets.
+    const awsTable = aws.template.Resources[logicalIdOf(aws.stack, aws.stack.table)]!;
+    expect({ ...table.Properties, DeletionProtectionEnabled: true }).toEqual(awsTable.Properties);
+  });
+
+  it('has the same outputs (the e2e suite builds the URL from RestApiId and StageName)', () => {
+    expect(Object.keys(localstack.template.Outputs ?? {}).sort()).toEqual(['ApiUrl', 'DlqUrl', 'QueueUrl', 'RestApiId', 'StageName', 'TableName']);
+  });
+});
