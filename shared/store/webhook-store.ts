@@ -17,6 +17,9 @@ export interface WebhookRecord {
   updatedAt: number;
 }
 
+/** What listing shows of a webhook. */
+export type WebhookSummary = Pick<WebhookRecord, 'cacheName' | 'webhookName' | 'topicName' | 'postUrl'>;
+
 /** What the fan-out index holds of a webhook: enough to address a delivery. */
 export interface TopicSubscriber {
   webhookName: string;
@@ -107,23 +110,32 @@ export class WebhookStore {
     return count;
   }
 
-  async listByCache(cacheName: string): Promise<WebhookRecord[]> {
-    const records: WebhookRecord[] = [];
+  /** The cache's webhooks, read without their secrets (the projection leaves them in the table). */
+  async listByCache(cacheName: string): Promise<WebhookSummary[]> {
+    const webhooks: WebhookSummary[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const out = await this.db.send(
+      const out: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': cachePartition(cacheName), ':prefix': 'WEBHOOK#' },
+          ProjectionExpression: 'cacheName, webhookName, topicName, postUrl',
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of out.Items ?? []) records.push(toRecord(item)!);
+      for (const item of out.Items ?? []) {
+        webhooks.push({
+          cacheName: String(item.cacheName),
+          webhookName: String(item.webhookName),
+          topicName: String(item.topicName),
+          postUrl: String(item.postUrl),
+        });
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey);
-    return records.sort((a, b) => (a.webhookName < b.webhookName ? -1 : a.webhookName > b.webhookName ? 1 : 0));
+    return webhooks.sort((a, b) => (a.webhookName < b.webhookName ? -1 : a.webhookName > b.webhookName ? 1 : 0));
   }
 
   async get(id: WebhookIdentity): Promise<WebhookRecord | undefined> {

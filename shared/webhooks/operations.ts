@@ -4,7 +4,7 @@ import { validatePostUrl } from '../destination.ts';
 import { generateWebhookSecret } from '../secrets.ts';
 import { parseInput, putWebhookBodySchema } from '../validation.ts';
 import type { Runtime } from '../runtime.ts';
-import type { WebhookIdentity, WebhookRecord } from '../store/webhook-store.ts';
+import type { WebhookIdentity, WebhookRecord, WebhookSummary } from '../store/webhook-store.ts';
 
 /** A webhook as clients see it: never with its secret (§2). */
 export interface Webhook {
@@ -81,7 +81,7 @@ export async function rotateWebhookSecret(
   return { secret: record.secret, webhookName: record.webhookName, cacheName: record.cacheName };
 }
 
-function toWebhook(record: WebhookRecord): Webhook {
+function toWebhook(record: WebhookSummary): Webhook {
   return {
     id: { cacheName: record.cacheName, webhookName: record.webhookName },
     topicName: record.topicName,
