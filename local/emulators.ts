@@ -1,0 +1,163 @@
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { buildApp } from 'fauxqs';
+import { createTableInput } from '#shared/store/table-schema.ts';
+
+/**
+ * The two AWS emulators of local mode, in-process and on loopback only: dynalite (DynamoDB)
+ * and fauxqs (SQS). Both accept any credentials.
+ */
+export interface RunningEmulator {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+type DynaliteFactory = (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+
+/**
+ * dynalite on 127.0.0.1, in memory or, with `dataDir`, in a LevelDB directory kept between
+ * runs (one process at a time: LevelDB locks it).
+ */
+export async function startDynalite(options: { dataDir?: string } = {}): Promise<RunningEmulator> {
+  // dynalite is CommonJS without types.
+  const require = createRequire(import.meta.url);
+  const dynalite = require('dynalite') as DynaliteFactory;
+  if (options.dataDir) {
+    await mkdir(options.dataDir, { recursive: true });
+    await assertDataDirUsable(createRequire(require.resolve('dynalite')), options.dataDir);
+  }
+  const server = dynalite({
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+    // Tables are ACTIVE at once instead of after dynalite's default half second.
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await listen(server);
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    // dynalite's close also closes the LevelDB store once pending operations have finished.
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err?: Error) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/**
+ * Opens and closes the LevelDB store once before dynalite does: dynalite would only fail on
+ * its first request, by throwing out of a callback and ending the process. The usual cause is
+ * a second local service on the same directory (LevelDB locks it).
+ */
+async function assertDataDirUsable(dynaliteRequire: NodeJS.Require, dataDir: string): Promise<void> {
+  // dynalite's own `level` dependency, whichever version it resolved.
+  const { Level } = dynaliteRequire('level') as {
+    Level: new (path: string) => { open(): Promise<void>; close(): Promise<void> };
+  };
+  const db = new Level(dataDir);
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason =
+      cause?.code === 'LEVEL_LOCKED'
+        ? 'it is in use by another process (another local service?)'
+        : (cause?.message ?? (error instanceof Error ? error.message : String(error)));
+    throw new Error(`cannot use data directory ${dataDir}: ${reason}`, { cause: error });
+  }
+  await db.close();
+}
+
+/**
+ * fauxqs on 127.0.0.1. Built with `buildApp` and listened on here because `startFauxqs`
+ * always binds every interface, and local mode stays on loopback. Its queue URLs name
+ * `sqs.<region>.localhost`, which does not resolve here: clients need an explicit endpoint.
+ */
+export async function startFauxqs(): Promise<RunningEmulator> {
+  const app = buildApp({ logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => app.close() };
+}
+
+function listen(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Creates the service's table as the stack defines it (same `createTableInput`), or keeps
+ * the one a data directory already holds. TTL is not enabled: dynalite has no
+ * UpdateTimeToLive, and the stores filter expired items on read anyway.
+ */
+export async function ensureTable(dynamo: DynamoDBClient, tableName: string): Promise<'created' | 'existing'> {
+  let outcome: 'created' | 'existing' = 'created';
+  try {
+    await dynamo.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+    outcome = 'existing';
+  }
+  // createTableMs is 0, so this is normally ACTIVE on the first look.
+  for (let i = 0; ; i++) {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return outcome;
+    if (i > 500) throw new Error(`table ${tableName} did not become ACTIVE`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export interface DeliveryQueueSettings {
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  dlqRetentionDays: number;
+}
+
+export interface DeliveryQueues {
+  queueUrl: string;
+  queueArn: string;
+  dlqUrl: string;
+  dlqArn: string;
+}
+
+/** The delivery queue and its dead-letter queue, with the redrive policy the stack gives them. */
+export async function createDeliveryQueues(
+  sqs: SQSClient,
+  names: { queue: string; deadLetterQueue: string },
+  settings: DeliveryQueueSettings,
+): Promise<DeliveryQueues> {
+  const dlqUrl = await createQueue(sqs, names.deadLetterQueue, {
+    MessageRetentionPeriod: String(settings.dlqRetentionDays * 24 * 3600),
+  });
+  const dlqArn = await queueArn(sqs, dlqUrl);
+  const queueUrl = await createQueue(sqs, names.queue, {
+    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+  });
+  return { queueUrl, queueArn: await queueArn(sqs, queueUrl), dlqUrl, dlqArn };
+}
+
+async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<string> {
+  const out = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  if (!out.QueueUrl) throw new Error(`CreateQueue ${name} returned no URL`);
+  return out.QueueUrl;
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = out.Attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${queueUrl} has no ARN`);
+  return arn;
+}

@@ -1,0 +1,76 @@
+/**
+ * `npm start`: the whole service on this machine (DESIGN §6).
+ *
+ *   PORT=8080 HOST=127.0.0.1 DEV_API_KEY=... npm start [-- --data-dir DIR]
+ *
+ * `--data-dir DIR` (or `LOCAL_DATA_DIR`) keeps DynamoDB data (webhooks, keys, sequence
+ * numbers, delivery records) on disk between runs; queued SQS messages live in memory only,
+ * so deliveries not yet made when it stops are lost. Every other setting of the functions
+ * (`MAX_WEBHOOKS_PER_CACHE`, ...) is read from the environment as on AWS.
+ */
+import { parseArgs } from 'node:util';
+
+const startedAt = performance.now();
+// The SDK warns on every start that future releases need Node 22; that is not news to a developer running it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Embedded-metric-format blobs have no CloudWatch to go to here; the per-delivery log lines stay.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+function fail(message: string): never {
+  console.error(`local mode: ${message}`);
+  process.exit(1);
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 8080;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be an integer from 0 to 65535, not ${JSON.stringify(value)}`);
+  return port;
+}
+
+let args;
+try {
+  args = parseArgs({ options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+if (args.values.help) {
+  console.log('usage: npm start [-- --data-dir DIR]\nenvironment: PORT (8080), HOST (127.0.0.1), DEV_API_KEY, LOCAL_DATA_DIR');
+  process.exit(0);
+}
+
+const dataDir = args.values['data-dir'] ?? (process.env.LOCAL_DATA_DIR || undefined);
+const devApiKey = process.env.DEV_API_KEY || undefined;
+const port = parsePort(process.env.PORT);
+const host = process.env.HOST || '127.0.0.1';
+
+const { startLocalService } = await import('./service.ts');
+let service: Awaited<ReturnType<typeof startLocalService>>;
+try {
+  service = await startLocalService({ port, host, devApiKey, dataDir, accessLog: (line) => console.log(line) });
+} catch (error) {
+  fail(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+console.log(`topic-webhooks local mode ready in ${seconds} s`);
+console.log(`  URL:     ${service.url}`);
+// A key given in DEV_API_KEY is configuration the user already has: never echo it.
+console.log(service.mintedKey ? `  API key: ${service.apiKey}   (printed once; set DEV_API_KEY to choose your own)` : '  API key: using DEV_API_KEY');
+console.log(dataDir ? `  data:    ${dataDir} (DynamoDB on disk; queued messages in memory)` : '  data:    in memory (use --data-dir DIR to keep it)');
+
+let shuttingDown = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  console.log(`\n${signal}: stopping`);
+  try {
+    await service.stop();
+    process.exit(0);
+  } catch (error) {
+    console.error(`local mode: stop failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+process.on('SIGINT', (s) => void shutdown(s));
+process.on('SIGTERM', (s) => void shutdown(s));
