@@ -7,6 +7,7 @@ import { runtime } from '#shared/runtime.ts';
 import { encodeDeliveryTask } from '#shared/delivery/queue-message.ts';
 import { nameHash } from '#shared/store/keys.ts';
 import { DEFAULT_USER_AGENT } from '#shared/config.ts';
+import type { WebhookRequestBody } from 'topic-webhooks';
 import { apiClient, webhookPath, type ApiCaller } from '../helpers/api-client.ts';
 import { settle, TestReceiver } from '../helpers/receiver.ts';
 
@@ -41,15 +42,7 @@ async function publish(cache: string, topic: string, text: string | Uint8Array, 
 
 const hmac = (secret: string, body: Buffer) => createHmac('sha3-256', secret).update(body).digest('hex');
 
-interface Delivered {
-  cache: string;
-  topic: string;
-  event_timestamp: number;
-  publish_timestamp: number;
-  topic_sequence_number: number;
-  token_id: string;
-  text: string;
-}
+type Delivered = WebhookRequestBody;
 
 async function deliveryRecords(cache: string, webhook: string) {
   const out = await runtime().clients.dynamo.send(
