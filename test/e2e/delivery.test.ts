@@ -224,6 +224,23 @@ describe('delivery', () => {
     ]);
   });
 
+  it('drops messages already queued for a webhook moved to another topic before delivery', async () => {
+    const r = await receiver();
+    const cache = unique('move');
+    await putWebhook(cache, 'w', 'old', r.url());
+    await service.pauseDeliveries();
+    try {
+      await publish(cache, 'old', 'for the old topic');
+      await putWebhook(cache, 'w', 'new', r.url());
+    } finally {
+      service.resumeDeliveries();
+    }
+    await publish(cache, 'new', 'for the new topic');
+    await r.waitFor(1);
+    await settle(1_000);
+    expect(r.requests.map((q) => (JSON.parse(q.body.toString()) as Delivered).text)).toEqual(['for the new topic']);
+  });
+
   it('fans one message out to many webhooks, each exactly once', async () => {
     const r = await receiver();
     const cache = unique('fanout');
