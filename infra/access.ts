@@ -41,7 +41,7 @@ export const TABLE_ACCESS: Readonly<Record<HttpFunctionName | typeof DELIVERY_FU
   'revoke-key': [AUTHENTICATE, { actions: ['DeleteItem'], leadingKeyPrefixes: [KEY_PREFIXES.apiKey] }],
   [DELIVERY_FUNCTION]: [
     { actions: ['BatchGetItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] },
-    { actions: ['PutItem', 'UpdateItem'], leadingKeyPrefixes: [KEY_PREFIXES.delivery] },
+    { actions: ['PutItem', 'BatchWriteItem'], leadingKeyPrefixes: [KEY_PREFIXES.delivery] },
   ],
 };
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { validateAllowlist } from './destination.ts';
 
 /** Default `user-agent` of deliveries: Momento's own, so receivers written for it keep working (§3). */

@@ -178,6 +178,24 @@ export class AwsMeter {
           throw error;
         }
       }
+      case 'BatchWriteItem': {
+        // Each put is metered like a PutItem (units from the item replaced and the item written).
+        const requests = input.RequestItems as Record<string, { PutRequest?: { Item: Item } }[]>;
+        const before = new Map<string, Item | undefined>();
+        for (const [table, writes] of Object.entries(requests)) {
+          for (const w of writes) if (w.PutRequest) before.set(`${table}|${JSON.stringify(this.keyOf(w.PutRequest.Item))}`, await this.read(table, this.keyOf(w.PutRequest.Item)));
+        }
+        const result = await next(args);
+        for (const [table, writes] of Object.entries(requests)) {
+          for (const w of writes) {
+            if (!w.PutRequest) continue;
+            const old = before.get(`${table}|${JSON.stringify(this.keyOf(w.PutRequest.Item))}`);
+            tally.wru += tableWriteUnits(old, w.PutRequest.Item);
+            tally.gsiWru += Object.values(indexWriteUnits(old, w.PutRequest.Item, this.shape)).reduce((a, b) => a + b, 0);
+          }
+        }
+        return result;
+      }
       default:
         return next(args);
     }

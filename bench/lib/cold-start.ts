@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS } from '#functions/routes.ts';
 import { FUNCTION_BASE_ENVIRONMENT, FUNCTION_CONSTRUCT_DEFAULTS } from '../../infra/defaults.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/service-function.ts';
@@ -49,22 +48,6 @@ export interface ColdStartResult {
 
 /** Functions on the delivery path: also measured without source maps and in the what-ifs. */
 const HOT_FUNCTIONS = ['publish-message', 'deliver-messages'];
-
-/**
- * What-if: zod imported as a namespace (`import * as z`) instead of `import { z }`. With the
- * named import esbuild keeps the whole `z` object, every locale included; with the namespace
- * import it keeps what is used. Applied to the project's files at bundle time only.
- */
-const zodNamespaceImport: Plugin = {
-  name: 'bench-zod-namespace-import',
-  setup(b) {
-    b.onLoad({ filter: /[\\/](shared|functions)[\\/].*\.ts$/ }, async (args) => {
-      const { readFile } = await import('node:fs/promises');
-      const source = await readFile(args.path, 'utf8');
-      return { contents: source.replace(/import \{ z \} from 'zod';/g, "import * as z from 'zod';"), loader: 'ts' };
-    });
-  },
-};
 
 /**
  * The esbuild options the stack's `NodejsFunction` passes (aws-cdk-lib builds
@@ -151,7 +134,10 @@ async function timeImport(bundle: string, name: string, nodeOptions: string): Pr
  * construction (the runtime is built lazily), come on top and are not measured here.
  */
 export async function measureColdStart(options: { runs: number }): Promise<ColdStartResult> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'bench-bundles-'));
+  // Inside the project, so a bundle that leaves @aws-sdk/* to the runtime finds it in
+  // node_modules, as a Lambda function finds the runtime's copy.
+  await mkdir(path.join(PROJECT_ROOT, 'node_modules', '.cache'), { recursive: true });
+  const dir = await mkdtemp(path.join(PROJECT_ROOT, 'node_modules', '.cache', 'bench-bundles-'));
   const deployedNodeOptions = FUNCTION_BASE_ENVIRONMENT.NODE_OPTIONS ?? '';
   const functions: FunctionColdStart[] = [];
   const whatIf: WhatIf[] = [];
@@ -183,23 +169,14 @@ export async function measureColdStart(options: { runs: number }): Promise<ColdS
       });
     }
     for (const name of HOT_FUNCTIONS) {
-      status(`cold start what-ifs: ${name}`);
-      const entry = path.join(PROJECT_ROOT, 'functions', `${name}.ts`);
-      const zodDir = path.join(dir, `${name}-zod`);
-      await build({ ...stackEsbuildOptions(entry, zodDir), plugins: [zodNamespaceImport] });
-      const zodBundle = path.join(zodDir, 'index.mjs');
-      const runs: number[] = [];
-      for (let r = 0; r < options.runs; r++) runs.push((await timeImport(zodBundle, name, deployedNodeOptions)).ms);
-      whatIf.push({ change: "import * as z from 'zod' (instead of import { z })", name, bundleBytes: (await stat(zodBundle)).size, initMs: round(median(runs)) });
+      status(`cold start what-if: ${name}`);
+      // What leaving @aws-sdk/* to the Lambda runtime (bundleAwsSDK: false) would give instead.
       const sdkDir = path.join(dir, `${name}-sdk`);
-      const sdkOptions = stackEsbuildOptions(entry, sdkDir);
-      await build({ ...sdkOptions, external: ['@aws-sdk/*'], plugins: [zodNamespaceImport] });
-      whatIf.push({
-        change: "both that and @aws-sdk/* left to the Lambda runtime (bundleAwsSDK: false)",
-        name,
-        bundleBytes: (await stat(path.join(sdkDir, 'index.mjs'))).size,
-        initMs: undefined,
-      });
+      await build({ ...stackEsbuildOptions(path.join(PROJECT_ROOT, 'functions', `${name}.ts`), sdkDir), external: ['@aws-sdk/*'] });
+      const sdkBundle = path.join(sdkDir, 'index.mjs');
+      const runs: number[] = [];
+      for (let r = 0; r < options.runs; r++) runs.push((await timeImport(sdkBundle, name, deployedNodeOptions)).ms);
+      whatIf.push({ change: '@aws-sdk/* left to the Lambda runtime (bundleAwsSDK: false)', name, bundleBytes: (await stat(sdkBundle)).size, initMs: round(median(runs)) });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

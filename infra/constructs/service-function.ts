@@ -99,7 +99,7 @@ export interface Binding {
 }
 
 /** DynamoDB actions the service's functions use. */
-export type DynamoDbAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
+export type DynamoDbAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem' | 'Query';
 
 /** One grant on the table or one of its indexes. */
 export interface TableGrant {

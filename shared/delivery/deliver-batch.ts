@@ -22,7 +22,14 @@ export type RecordResult =
   | { recordId: string; stage: 'failed'; reason: string; task?: DeliveryTask }
   | { recordId: string; stage: 'dropped'; reason: 'webhook_deleted' | 'webhook_replaced' | 'topic_changed'; task: DeliveryTask }
   | { recordId: string; stage: 'already_claimed'; task: DeliveryTask }
-  | { recordId: string; stage: 'delivered'; task: DeliveryTask; outcome: DeliveryOutcome; outcomeRecorded: boolean };
+  | {
+      recordId: string;
+      stage: 'delivered';
+      task: DeliveryTask;
+      outcome: DeliveryOutcome;
+      claimedAt: number;
+      outcomeRecorded: boolean;
+    };
 
 export interface BatchReport {
   results: RecordResult[];
@@ -32,7 +39,7 @@ export interface BatchReport {
 
 export interface DeliverDeps {
   webhooks: Pick<WebhookStore, 'getMany'>;
-  deliveries: Pick<DeliveryStore, 'claim' | 'recordOutcome'>;
+  deliveries: Pick<DeliveryStore, 'claim' | 'recordOutcomes'>;
   sender: WebhookSender;
   now: () => number;
 }
@@ -71,9 +78,9 @@ export async function deliverBatch(deps: DeliverDeps, records: readonly QueuedRe
       if (webhook.webhookId !== task.webhookId) return { recordId, stage: 'dropped', reason: 'webhook_replaced', task };
       if (webhook.topicName !== task.topicName) return { recordId, stage: 'dropped', reason: 'topic_changed', task };
 
-      const identity = { ...task };
+      const claimedAt = deps.now();
       try {
-        if (!(await deps.deliveries.claim(identity, deps.now()))) return { recordId, stage: 'already_claimed', task };
+        if (!(await deps.deliveries.claim(task, claimedAt))) return { recordId, stage: 'already_claimed', task };
       } catch {
         return { recordId, stage: 'failed', reason: 'claim_failed', task };
       }
@@ -94,15 +101,20 @@ export async function deliverBatch(deps: DeliverDeps, records: readonly QueuedRe
         body,
         signature: signDeliveryBody(body, webhook.secret),
       });
-      let outcomeRecorded = true;
-      try {
-        await deps.deliveries.recordOutcome(identity, outcome);
-      } catch {
-        outcomeRecorded = false;
-      }
-      return { recordId, stage: 'delivered', task, outcome, outcomeRecorded };
+      return { recordId, stage: 'delivered', task, outcome, claimedAt, outcomeRecorded: false };
     }),
   );
+
+  // Outcomes in one batched write for the whole batch. A failure here is logged, never retried:
+  // the POSTs are made and their claims stand.
+  const completed = delivered.filter((r) => r.stage === 'delivered');
+  let outcomeRecorded = true;
+  try {
+    await deps.deliveries.recordOutcomes(completed.map((r) => ({ ...r.task, claimedAt: r.claimedAt, outcome: r.outcome })));
+  } catch {
+    outcomeRecorded = false;
+  }
+  for (const r of completed) r.outcomeRecorded = outcomeRecorded;
   return report([...results, ...delivered]);
 }
 

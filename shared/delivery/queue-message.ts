@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One SQS message per (published message, webhook). It carries identifiers and the immutable

@@ -1,5 +1,5 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchWriteCommandInput, BatchWriteCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryKey } from './keys.ts';
 import { isConditionalCheckFailed } from './dynamo-errors.ts';
 import type { DeliveryOutcome } from '../delivery/outcome.ts';
@@ -10,6 +10,15 @@ export interface DeliveryIdentity {
   webhookName: string;
   sequenceNumber: number;
 }
+
+/** A claimed delivery and how its POST ended. */
+export interface CompletedDelivery extends DeliveryIdentity {
+  webhookId: string;
+  claimedAt: number;
+  outcome: DeliveryOutcome;
+}
+
+const BATCH_WRITE_LIMIT = 25;
 
 /** Once-only claims and outcomes of deliveries, expiring through TTL. */
 export class DeliveryStore {
@@ -29,17 +38,7 @@ export class DeliveryStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...deliveryKey(id),
-            cacheName: id.cacheName,
-            topicName: id.topicName,
-            webhookName: id.webhookName,
-            webhookId: id.webhookId,
-            sequenceNumber: id.sequenceNumber,
-            status: 'claimed',
-            claimedAt: now,
-            expiresAt: Math.floor(now / 1000) + this.ttlSeconds,
-          },
+          Item: this.item({ ...id, claimedAt: now }),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -50,22 +49,49 @@ export class DeliveryStore {
     }
   }
 
-  async recordOutcome(id: DeliveryIdentity, outcome: DeliveryOutcome): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: deliveryKey(id),
-        UpdateExpression:
-          'SET #status = :status, outcome = :kind, statusCode = :code, latencyMs = :latency, attemptedAt = :at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':status': 'done',
-          ':kind': outcome.kind,
-          ':code': outcome.statusCode ?? null,
-          ':latency': outcome.latencyMs,
-          ':at': outcome.attemptedAt,
-        },
-      }),
-    );
+  /**
+   * Completes claimed deliveries with their outcomes: one BatchWriteItem per 25 records (one
+   * call per SQS batch) instead of an update each. The put replaces the claim item with the
+   * claim plus its outcome; unprocessed items are retried, then the call throws.
+   */
+  async recordOutcomes(records: readonly CompletedDelivery[]): Promise<void> {
+    for (let i = 0; i < records.length; i += BATCH_WRITE_LIMIT) {
+      let pending: NonNullable<BatchWriteCommandInput['RequestItems']>[string] | undefined = records
+        .slice(i, i + BATCH_WRITE_LIMIT)
+        .map((r) => ({
+          PutRequest: {
+            Item: {
+              ...this.item(r),
+              status: 'done',
+              outcome: r.outcome.kind,
+              statusCode: r.outcome.statusCode ?? null,
+              latencyMs: r.outcome.latencyMs,
+              attemptedAt: r.outcome.attemptedAt,
+            },
+          },
+        }));
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 8) throw new Error('BatchWriteItem left outcomes unprocessed after retries');
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const out: BatchWriteCommandOutput = await this.db.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
+        pending = out.UnprocessedItems?.[this.tableName];
+      }
+    }
+  }
+
+  private item(d: DeliveryIdentity & { webhookId: string; claimedAt: number }) {
+    return {
+      ...deliveryKey(d),
+      cacheName: d.cacheName,
+      topicName: d.topicName,
+      webhookName: d.webhookName,
+      webhookId: d.webhookId,
+      sequenceNumber: d.sequenceNumber,
+      status: 'claimed',
+      claimedAt: d.claimedAt,
+      expiresAt: Math.floor(d.claimedAt / 1000) + this.ttlSeconds,
+    };
   }
 }

@@ -295,7 +295,7 @@ describe('least-privilege IAM', () => {
     ['create-key', [AUTH, 'dynamodb:PutItem table APIKEY#*']],
     ['list-keys', [AUTH, 'dynamodb:Query index/byKind -']],
     ['revoke-key', [AUTH, 'dynamodb:DeleteItem table APIKEY#*']],
-    [DELIVERY_FUNCTION, ['dynamodb:BatchGetItem table CACHE#*', 'dynamodb:PutItem table DELIVERY#*', 'dynamodb:UpdateItem table DELIVERY#*']],
+    [DELIVERY_FUNCTION, ['dynamodb:BatchGetItem table CACHE#*', 'dynamodb:PutItem table DELIVERY#*', 'dynamodb:BatchWriteItem table DELIVERY#*']],
   ])('%s may make exactly its own DynamoDB calls', (name, expected) => {
     expect(dynamoGrants(name)).toEqual([...expected].sort());
   });
