@@ -14,6 +14,7 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DELIVERY_QUEUE_DEFAULTS } from '#shared/queue-settings.ts';
+import { LOCAL_POLLER_CONCURRENCY } from '#local/service.ts';
 import { PROJECT_ROOT } from '../infra/constructs/service-function.ts';
 import { BENCH } from './lib/config.ts';
 import { measureColdStart, type ColdStartResult } from './lib/cold-start.ts';
@@ -39,11 +40,7 @@ import { elapsedSeconds, step } from './lib/progress.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/**
- * What local mode's delivery path keeps in flight: poller invocations × records per invocation.
- * The 2 mirrors the poller default in local/service.ts (`queue.concurrency`), which is not exported.
- */
-const LOCAL_POLLER_CONCURRENCY = 2;
+/** What local mode's delivery path keeps in flight: poller invocations × records per invocation. */
 const DELIVERY_CONCURRENCY = LOCAL_POLLER_CONCURRENCY * DELIVERY_QUEUE_DEFAULTS.batchSize;
 
 interface ProfileResult {
