@@ -96,6 +96,9 @@ export async function measureThroughput(
 }
 
 export interface LatencyResult {
+  /** Publishes that failed (connection errors, non-204), and the first error. */
+  failedPublishes: number;
+  firstPublishError: string | undefined;
   publishesPerSecond: number;
   webhooks: number;
   seconds: number;
@@ -131,6 +134,7 @@ export async function measureLatency(
   const roundTrips: number[] = [];
   const lags: number[] = [];
   const inFlight: Promise<void>[] = [];
+  const failedPublishes: string[] = [];
   const stopTicker = ticker(() => `latency: ${Math.min(count, inFlight.length)}/${count} published, ${tracker.received}/${count * options.webhooks} delivered`);
   try {
     const start = performance.now() + 50;
@@ -143,9 +147,15 @@ export async function measureLatency(
       const id = newMessageId();
       tracker.sent(id, now);
       inFlight.push(
-        ctx.publisher.publish(options.cacheName, options.topicName, benchMessage(id, ctx.messageBytes)).then((ms) => {
-          roundTrips.push(ms);
-        }),
+        ctx.publisher.publish(options.cacheName, options.topicName, benchMessage(id, ctx.messageBytes)).then(
+          (ms) => {
+            roundTrips.push(ms);
+          },
+          // An overloaded service may drop a publish: count it rather than end the run.
+          (error: unknown) => {
+            failedPublishes.push(error instanceof Error ? error.message : String(error));
+          },
+        ),
       );
     }
     await Promise.all(inFlight);
@@ -166,6 +176,8 @@ export async function measureLatency(
       missingAfterDrain: missing,
       drainSeconds: options.drainSeconds,
       publishRoundTripMs: latencySummary(roundTrips),
+      failedPublishes: failedPublishes.length,
+      firstPublishError: failedPublishes[0],
       schedulerLagMs: { p99: latencySummary(lags).p99, max: latencySummary(lags).max },
       unexpectedDeliveries: tracker.unexpected,
     };

@@ -98,7 +98,15 @@ export async function startLocalProcess(options: {
     stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4096);
   });
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  let stopping = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      // A crash mid-run shows up as connection errors in the bench; say why it happened.
+      if (!stopping) console.error(`local mode exited unexpectedly (${signal ?? code}):\n${stderrTail}`);
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
 
   const deadline = started + (options.timeoutMs ?? 30_000);
@@ -106,6 +114,7 @@ export async function startLocalProcess(options: {
   while (readyMs === undefined) {
     if (exited) throw new Error(`local mode exited before it was ready:\n${stderrTail}`);
     if (performance.now() > deadline) {
+      stopping = true;
       process.kill(-child.pid!, 'SIGKILL');
       throw new Error(`local mode was not ready within ${options.timeoutMs ?? 30_000} ms:\n${stderrTail}`);
     }
@@ -132,6 +141,7 @@ export async function startLocalProcess(options: {
     stdoutBytes: () => stdoutBytes,
     async stop() {
       if (exited) return;
+      stopping = true;
       process.kill(-child.pid!, 'SIGTERM');
       const timer = setTimeout(() => {
         if (!exited) process.kill(-child.pid!, 'SIGKILL');
