@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Permission } from '../validation.ts';
 import { TABLE_KEYS } from './table-schema.ts';
@@ -51,20 +51,16 @@ export class ApiKeyStore {
 
   async list(): Promise<ApiKeyRecord[]> {
     const records: ApiKeyRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE_KEYS.keyIndex.name,
-          KeyConditionExpression: 'kind = :kind',
-          ExpressionAttributeValues: { ':kind': KIND },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) records.push(toRecord(item)!);
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: TABLE_KEYS.keyIndex.name,
+        KeyConditionExpression: 'kind = :kind',
+        ExpressionAttributeValues: { ':kind': KIND },
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) records.push(toRecord(item)!);
     return records;
   }
 

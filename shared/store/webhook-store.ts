@@ -1,5 +1,5 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchGetCommandOutput, DynamoDBDocumentClient, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandOutput, DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TABLE_KEYS } from './table-schema.ts';
 import { cachePartition, topicPartition, webhookKey } from './keys.ts';
 import { isConditionalCheckFailed } from './dynamo-errors.ts';
@@ -92,40 +92,18 @@ export class WebhookStore {
   /** Number of webhooks in a cache, read consistently (the per-cache limit). */
   async countInCache(cacheName: string): Promise<number> {
     let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': cachePartition(cacheName), ':prefix': 'WEBHOOK#' },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += out.Count ?? 0;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of paginateQuery({ client: this.db }, { ...this.cacheQuery(cacheName), Select: 'COUNT' })) {
+      count += page.Count ?? 0;
+    }
     return count;
   }
 
   /** The cache's webhooks, read without their secrets (the projection leaves them in the table). */
   async listByCache(cacheName: string): Promise<WebhookSummary[]> {
     const webhooks: WebhookSummary[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out: QueryCommandOutput = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': cachePartition(cacheName), ':prefix': 'WEBHOOK#' },
-          ProjectionExpression: 'cacheName, webhookName, topicName, postUrl',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    const input = { ...this.cacheQuery(cacheName), ProjectionExpression: 'cacheName, webhookName, topicName, postUrl' };
+    for await (const page of paginateQuery({ client: this.db }, input)) {
+      for (const item of page.Items ?? []) {
         webhooks.push({
           cacheName: String(item.cacheName),
           webhookName: String(item.webhookName),
@@ -133,9 +111,18 @@ export class WebhookStore {
           postUrl: String(item.postUrl),
         });
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
     return webhooks.sort((a, b) => (a.webhookName < b.webhookName ? -1 : a.webhookName > b.webhookName ? 1 : 0));
+  }
+
+  /** The webhook items of one cache, read consistently. */
+  private cacheQuery(cacheName: string): QueryCommandInput {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': cachePartition(cacheName), ':prefix': 'WEBHOOK#' },
+      ConsistentRead: true,
+    };
   }
 
   async get(id: WebhookIdentity): Promise<WebhookRecord | undefined> {
@@ -211,22 +198,21 @@ export class WebhookStore {
 
   /** Pages of the webhooks subscribed to (cache, topic), from the fan-out index. */
   async *subscribers(cacheName: string, topicName: string): AsyncGenerator<TopicSubscriber[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out: QueryCommandOutput = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE_KEYS.topicIndex.name,
-          KeyConditionExpression: 'topicKey = :topicKey',
-          ExpressionAttributeValues: { ':topicKey': topicPartition(cacheName, topicName) },
-          ProjectionExpression: 'webhookName, webhookId',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      yield (out.Items ?? []).map((i) => ({ webhookName: String(i.webhookName), webhookId: String(i.webhookId) }));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: TABLE_KEYS.topicIndex.name,
+        KeyConditionExpression: 'topicKey = :topicKey',
+        ExpressionAttributeValues: { ':topicKey': topicPartition(cacheName, topicName) },
+        ProjectionExpression: 'webhookName, webhookId',
+      },
+    );
+    for await (const page of pages) {
+      yield (page.Items ?? []).map((i) => ({ webhookName: String(i.webhookName), webhookId: String(i.webhookId) }));
+    }
   }
+
 }
 
 /** A stable map key for a webhook identity. */

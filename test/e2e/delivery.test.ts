@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { startLocalService } from '#local/service.ts';
 import { runtime } from '#shared/runtime.ts';
 import { encodeDeliveryTask } from '#shared/delivery/queue-message.ts';
@@ -10,6 +10,7 @@ import { DEFAULT_USER_AGENT } from '#shared/config.ts';
 import type { WebhookRequestBody } from 'topic-webhooks';
 import { apiClient, webhookPath, type ApiCaller } from '../helpers/api-client.ts';
 import { settle, TestReceiver } from '../helpers/receiver.ts';
+import { lambdaContext } from '../helpers/events.ts';
 
 /**
  * The delivery contract (§3) end to end in local mode: real publishes, the real queue poller and
@@ -254,7 +255,7 @@ describe('delivery', () => {
 });
 
 describe('the delivery handler', () => {
-  const context = { functionName: 'deliver-messages', awsRequestId: 'test' } as Context;
+  const context = lambdaContext('deliver-messages');
   const sqsEvent = (records: { id: string; body: string }[]): SQSEvent => ({
     Records: records.map(({ id, body }) => ({
       messageId: id,

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { lambdaContext as localLambdaContext } from '#local/lambda-context.ts';
 
 /** An API Gateway REST (v1) proxy event as AWS sends it with every body base64-encoded (binaryMediaTypes all types). */
 export function apiEvent(options: {
@@ -45,17 +46,6 @@ export function apiEvent(options: {
   };
 }
 
-export const lambdaContext = (functionName = 'test'): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-  memoryLimitInMB: '256',
-  awsRequestId: 'req-test',
-  logGroupName: `/aws/lambda/${functionName}`,
-  logStreamName: 'test',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+/** The context local mode gives its handlers, for handlers invoked directly. */
+export const lambdaContext = (functionName = 'test'): Context =>
+  localLambdaContext({ functionName, timeoutMs: 30_000, region: 'us-east-1' });

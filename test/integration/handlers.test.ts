@@ -50,6 +50,20 @@ async function drainQueue(): Promise<DeliveryTask[]> {
   }
 }
 
+/** The runtime every test here runs against (one test swaps it for a broken one and back). */
+const serviceRuntime = () => ({
+  env: {
+    ...process.env,
+    TABLE_NAME: TABLE,
+    QUEUE_URL: queueUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+    AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+    MAX_WEBHOOKS_PER_CACHE: '30',
+  },
+  devApiKey: ADMIN_KEY,
+  allowLoopbackHttp: true,
+});
+
 const webhookEvent = (method: string, cacheName: string, webhookName: string, body?: unknown) => ({
   method,
   resource: '/webhooks/{cacheName}/{webhookName}',
@@ -68,18 +82,7 @@ beforeAll(async () => {
   }));
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  configureRuntime({
-    env: {
-      ...process.env,
-      TABLE_NAME: TABLE,
-      QUEUE_URL: queueUrl,
-      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
-      AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
-      MAX_WEBHOOKS_PER_CACHE: '30',
-    },
-    devApiKey: ADMIN_KEY,
-    allowLoopbackHttp: true,
-  });
+  configureRuntime(serviceRuntime());
   for (const name of ['put-webhook', 'list-webhooks', 'publish-message', 'rotate-webhook-secret', 'create-key']) {
     handlers[name] = ((await import(`../../functions/${name}.ts`)) as { handler: Handler }).handler;
   }
@@ -148,12 +151,7 @@ describe('webhook handlers against dynalite', () => {
         error: { code: 'INTERNAL_SERVER_ERROR', message: 'the service could not complete the request' },
       });
     } finally {
-      configureRuntime({
-        env: { ...process.env, TABLE_NAME: TABLE, QUEUE_URL: queueUrl, AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint, AWS_ENDPOINT_URL_SQS: fauxqs.endpoint, MAX_WEBHOOKS_PER_CACHE: '30' },
-        devApiKey: ADMIN_KEY,
-        allowLoopbackHttp: true,
-        clients: original.clients,
-      });
+      configureRuntime({ ...serviceRuntime(), clients: original.clients });
     }
   });
 });
