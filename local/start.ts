@@ -53,11 +53,16 @@ try {
 }
 
 const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-console.log(`topic-webhooks local mode ready in ${seconds} s`);
-console.log(`  URL:     ${service.url}`);
-// A key given in DEV_API_KEY is configuration the user already has: never echo it.
-console.log(service.mintedKey ? `  API key: ${service.apiKey}   (printed once; set DEV_API_KEY to choose your own)` : '  API key: using DEV_API_KEY');
-console.log(dataDir ? `  data:    ${dataDir} (DynamoDB on disk; queued messages in memory)` : '  data:    in memory (use --data-dir DIR to keep it)');
+// One write, so that whoever reads the banner from a pipe gets it whole.
+console.log(
+  [
+    `topic-webhooks local mode ready in ${seconds} s`,
+    `  URL:     ${service.url}`,
+    // A key given in DEV_API_KEY is configuration the user already has: never echo it.
+    service.mintedKey ? `  API key: ${service.apiKey}   (printed once; set DEV_API_KEY to choose your own)` : '  API key: using DEV_API_KEY',
+    dataDir ? `  data:    ${dataDir} (DynamoDB on disk; queued messages in memory)` : '  data:    in memory (use --data-dir DIR to keep it)',
+  ].join('\n'),
+);
 
 let shuttingDown = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {

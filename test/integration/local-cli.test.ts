@@ -29,7 +29,8 @@ async function startCli(env: Record<string, string>, args: string[] = []): Promi
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const check = () => {
-      const m = /URL:\s+(http:\/\/\S+)/.exec(out);
+      // The banner's last line is `data:`; stdout may arrive in several chunks before it.
+      const m = /URL:\s+(http:\/\/\S+)[\s\S]*\n  data: /.exec(out);
       if (m) resolve(m[1]!);
     };
     child.stdout.on('data', check);
