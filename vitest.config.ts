@@ -6,6 +6,7 @@ export default defineConfig({
     // e2e runs against a deployed stack only through `npm run test:e2e`; the same suite runs
     // against local mode inside `npm test` through test/e2e/local.test.ts.
     exclude: ['test/e2e/deployed.test.ts', 'node_modules/**'],
+    setupFiles: ['test/helpers/cdk-outdir.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: {
