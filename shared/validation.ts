@@ -56,11 +56,10 @@ export const createKeyBodySchema = z.object(
       .string({ error: 'tokenId must be a string' })
       .refine((v) => codePoints(v) <= 64, { message: 'tokenId must be at most 64 characters' })
       .optional(),
+    // Any positive integer (§2), beyond 2^53 too: the expiry is clamped where it is computed.
     expiresInSeconds: z
       .number({ error: 'expiresInSeconds must be a number' })
-      .int({ error: 'expiresInSeconds must be a positive integer' })
-      .positive({ error: 'expiresInSeconds must be a positive integer' })
-      .max(100 * 365 * 24 * 3600, { error: 'expiresInSeconds must be at most 100 years' })
+      .refine((v) => Number.isInteger(v) && v > 0, { message: 'expiresInSeconds must be a positive integer' })
       .optional(),
   },
   { error: 'the body must be a JSON object' },

@@ -22,6 +22,12 @@ export interface KeySummary {
 
 type Deps = Pick<Runtime, 'apiKeys' | 'now'>;
 
+/**
+ * 9999-12-31T23:59:59Z, in epoch seconds: the latest expiry a key gets. `expiresInSeconds` may
+ * be any positive integer, and `expiresAt` stays an ISO-8601 string with a four-digit year.
+ */
+export const LATEST_EXPIRY = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
+
 /** Creates a key with at most the caller's own power: a subset of its permissions and caches, expiring no later. */
 export async function createKey(deps: Deps, caller: Principal, body: unknown): Promise<CreatedKey> {
   const input = parseInput(createKeyBodySchema, body);
@@ -35,7 +41,7 @@ export async function createKey(deps: Deps, caller: Principal, body: unknown): P
   }
 
   const nowSeconds = Math.floor(deps.now() / 1000);
-  const expiresAt = input.expiresInSeconds === undefined ? null : nowSeconds + input.expiresInSeconds;
+  const expiresAt = input.expiresInSeconds === undefined ? null : Math.min(nowSeconds + input.expiresInSeconds, LATEST_EXPIRY);
   if (caller.expiresAt !== null && (expiresAt === null || expiresAt > caller.expiresAt)) {
     throw new PermissionError('a key cannot create a key that expires later than itself');
   }

@@ -259,6 +259,23 @@ export function defineApiSuite(getTarget: () => E2eTarget): void {
   });
 
   describe('keys', () => {
+    it.each([
+      ['a century', 100 * 365 * 24 * 3600],
+      ['the largest safe integer', Number.MAX_SAFE_INTEGER],
+      ['1e300', 1e300],
+    ])('accepts any positive integer lifetime: %s', async (_label, expiresInSeconds) => {
+      const created = await api('POST', '/keys', { body: { permissions: ['topics:publish'], caches: [cache('long')], expiresInSeconds } });
+      expect(created.status).toBe(201);
+      const key = created.json as { apiKey: string; keyId: string; expiresAt: string };
+      const expected = Math.min(Date.now() + expiresInSeconds * 1000, Date.UTC(9999, 11, 31, 23, 59, 59));
+      // The server's clock read the time a moment before ours did.
+      expect(Date.parse(key.expiresAt)).toBeGreaterThan(expected - 60_000);
+      expect(Date.parse(key.expiresAt)).toBeLessThanOrEqual(expected);
+      expect(key.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+      expect((await api('POST', `/topics/${encodeURIComponent(cache('long'))}/t`, { key: key.apiKey, raw: 'hi' })).status).toBe(204);
+      expect((await api('DELETE', `/keys/${key.keyId}`)).status).toBe(204);
+    });
+
     it('creates a key shown once, lists it without the key, and revokes it', async () => {
       const created = await api('POST', '/keys', {
         body: { permissions: ['topics:publish'], caches: [cache('k')], tokenId: 'svc-1', expiresInSeconds: 3600 },

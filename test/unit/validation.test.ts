@@ -77,6 +77,10 @@ describe('create key body', () => {
     expect(parseInput(createKeyBodySchema, body)).toEqual(body);
   });
 
+  it.each([1, 2 ** 53 + 2, 1e300])('accepts the lifetime %d: any positive integer', (expiresInSeconds) => {
+    expect(parseInput(createKeyBodySchema, { permissions: ['keys:manage'], caches: ['*'], expiresInSeconds }).expiresInSeconds).toBe(expiresInSeconds);
+  });
+
   it.each([
     ['unknown permission', { permissions: ['root'], caches: ['*'] }, 'permissions.0'],
     ['empty permissions', { permissions: [], caches: ['*'] }, 'permissions must not be empty'],
