@@ -11,8 +11,8 @@ import { lambdaContext, LOCAL_ACCOUNT_ID } from './lambda-context.ts';
  * caller's business.
  *
  * What it reproduces from API Gateway (REST, Lambda proxy integration, binaryMediaTypes `*∕*`):
- * - `path` is the raw, still-encoded path; `pathParameters` are URL-decoded per segment, so
- *   an encoded `%2F` stays inside its segment (and is then a `/` in the parameter);
+ * - `path` is the raw, still-encoded path, and so are `pathParameters`: the raw segments, so an
+ *   encoded `%2F` stays inside its segment (the functions decode them);
  * - `queryStringParameters` are decoded; a repeated name keeps its last value there and every
  *   value in `multiValueQueryStringParameters`; both are `null` without a query;
  * - headers keep the client's casing; a repeated header keeps its last value in `headers`;
@@ -34,8 +34,7 @@ export const LOCAL_STAGE = 'local';
 /** A route found for a request, or why none was. */
 export type RouteMatch =
   | { kind: 'matched'; route: HttpRoute; pathParameters: Record<string, string> | null }
-  | { kind: 'not-found'; message: string }
-  | { kind: 'invalid-path'; message: string };
+  | { kind: 'not-found'; message: string };
 
 interface CompiledRoute {
   route: HttpRoute;
@@ -66,7 +65,7 @@ function compile(routes: readonly HttpRoute[]): CompiledRoute[] {
 
 /**
  * Finds the route of `method` and `rawPath` (the path as received, still percent-encoded).
- * Segments are matched before decoding, so `%2F` never splits a segment; literal segments
+ * Segments are matched undecoded, so `%2F` never splits a segment; literal segments
  * win over `{param}` segments, as in API Gateway. A path that exists under another method is
  * still not found (404), as §2 asks.
  */
@@ -86,12 +85,7 @@ export function matchRoute(routes: readonly HttpRoute[], method: string, rawPath
 
   const pathParameters: Record<string, string> = {};
   for (const [i, s] of withMethod.segments.entries()) {
-    if (typeof s === 'string') continue;
-    try {
-      pathParameters[s.param] = decodeURIComponent(segments[i]!);
-    } catch {
-      return { kind: 'invalid-path', message: `path parameter ${s.param} is not valid percent-encoding` };
-    }
+    if (typeof s !== 'string') pathParameters[s.param] = segments[i]!;
   }
   return {
     kind: 'matched',
@@ -270,8 +264,7 @@ export function createApiGatewayListener(options: ApiGatewayListenerOptions): Re
 
     if (match.kind !== 'matched') {
       // Nothing will read the body: Node discards it once the response is sent.
-      if (match.kind === 'not-found') sendError(res, requestId, 404, 'NOT_FOUND_ERROR', match.message);
-      else sendError(res, requestId, 400, 'INVALID_ARGUMENT_ERROR', match.message);
+      sendError(res, requestId, 404, 'NOT_FOUND_ERROR', match.message);
       return;
     }
 

@@ -15,7 +15,7 @@ export interface ApiRequest {
   event: APIGatewayProxyEvent;
   /** The authenticated caller; absent only on routes without authentication. */
   principal: Principal;
-  /** A path parameter as API Gateway decoded it ('' when absent; the schemas reject it). */
+  /** A path parameter, percent-decoded ('' when absent; the schemas reject it). */
   pathParameter(name: string): string;
   header(name: string): string | undefined;
   /** The raw body bytes (API Gateway sends them base64-encoded: binaryMediaTypes is *∕*). */
@@ -93,12 +93,26 @@ export function apiKeyAuthentication(
     const principal = await authenticate(apiKey, rt);
     authorize(principal, options.permission);
     if (options.cacheScoped) {
-      const cacheName = parseInput(cacheNameSchema, request.event.pathParameters?.cacheName ?? '', 'cacheName');
+      const cacheName = parseInput(cacheNameSchema, pathParameterOf(request.event, 'cacheName'), 'cacheName');
       authorize(principal, options.permission, cacheName);
     }
     request.context.principal = principal;
   };
   return { before: apiKeyAuthenticationBefore };
+}
+
+/**
+ * Names travel URL-encoded in paths (§2), and a REST API (v1) proxy event carries its
+ * `pathParameters` as they were in the URL, still percent-encoded (HTTP APIs, v2, decode
+ * them; LocalStack and local mode reproduce v1). Decoded exactly once, here.
+ */
+function pathParameterOf(event: APIGatewayProxyEvent, name: string): string {
+  const raw = event.pathParameters?.[name] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new InvalidArgumentError(`${name} is not valid percent-encoding`);
+  }
 }
 
 const NO_PRINCIPAL: Principal = { keyId: null, permissions: [], caches: [], tokenId: null, expiresAt: null };
@@ -112,7 +126,7 @@ function toApiRequest(event: APIGatewayProxyEvent, principal: Principal | undefi
   return {
     event,
     principal: principal ?? NO_PRINCIPAL,
-    pathParameter: (name) => event.pathParameters?.[name] ?? '',
+    pathParameter: (name) => pathParameterOf(event, name),
     header: (name) => headerValue(event, name),
     body: rawBody,
     text: () => rawBody().toString('utf8'),

@@ -1,7 +1,11 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { lambdaContext as localLambdaContext } from '#local/lambda-context.ts';
 
-/** An API Gateway REST (v1) proxy event as AWS sends it with every body base64-encoded (binaryMediaTypes all types). */
+/**
+ * An API Gateway REST (v1) proxy event as AWS sends it: every body base64-encoded
+ * (binaryMediaTypes all types), `path` and `pathParameters` percent-encoded as in the URL.
+ * `pathParameters` are given decoded here.
+ */
 export function apiEvent(options: {
   method: string;
   resource: string;
@@ -10,9 +14,10 @@ export function apiEvent(options: {
   query?: Record<string, string>;
   body?: string | Buffer;
 }): APIGatewayProxyEvent {
-  const path = options.resource.replace(/\{(\w+)\}/g, (_, name: string) =>
-    encodeURIComponent(options.pathParameters?.[name] ?? ''),
-  );
+  const pathParameters = options.pathParameters
+    ? Object.fromEntries(Object.entries(options.pathParameters).map(([k, v]) => [k, encodeURIComponent(v)]))
+    : null;
+  const path = options.resource.replace(/\{(\w+)\}/g, (_, name: string) => pathParameters?.[name] ?? '');
   const body = options.body === undefined ? null : Buffer.from(options.body).toString('base64');
   const headers = options.headers ?? {};
   return {
@@ -25,7 +30,7 @@ export function apiEvent(options: {
     multiValueQueryStringParameters: options.query
       ? Object.fromEntries(Object.entries(options.query).map(([k, v]) => [k, [v]]))
       : null,
-    pathParameters: options.pathParameters ?? null,
+    pathParameters,
     stageVariables: null,
     body,
     isBase64Encoded: body !== null,

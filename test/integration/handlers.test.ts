@@ -107,6 +107,38 @@ describe('webhook handlers against dynalite', () => {
     }
   });
 
+  it('decodes percent-encoded path parameters exactly once, as REST APIs deliver them encoded', async () => {
+    const put = await handlers['put-webhook']!(
+      {
+        ...apiEvent({ ...webhookEvent('PUT', 'x', 'y', { topicName: 't', destination: { postUrl: 'https://hooks.example.com/e' } }), headers: { authorization: ADMIN_KEY } }),
+        pathParameters: { cacheName: 'caf%C3%A9%20100%25', webhookName: '%2541' },
+      },
+      lambdaContext(),
+    );
+    expect(put.statusCode).toBe(200);
+    const listed = await invoke('list-webhooks', { method: 'GET', resource: '/webhooks/{cacheName}', pathParameters: { cacheName: 'café 100%' } });
+    expect(listed.json).toMatchObject({ webhooks: [{ id: { cacheName: 'café 100%', webhookName: '%41' } }] });
+  });
+
+  it.each([
+    ['a truncated escape', { cacheName: '%E0%A4%A', webhookName: 'w' }, 'cacheName'],
+    ['a non-hex escape', { cacheName: 'c', webhookName: '%zz' }, 'webhookName'],
+    ['an invalid UTF-8 sequence', { cacheName: 'c', webhookName: '%FF%FE' }, 'webhookName'],
+    ['a lone percent', { cacheName: '%', webhookName: 'w' }, 'cacheName'],
+  ])('answers %s in a path parameter with 400 naming it, and writes nothing', async (_label, pathParameters, name) => {
+    const before = await tableItems();
+    const res = await handlers['put-webhook']!(
+      {
+        ...apiEvent({ ...webhookEvent('PUT', 'x', 'y', { topicName: 't', destination: { postUrl: 'https://hooks.example.com/e' } }), headers: { authorization: ADMIN_KEY } }),
+        pathParameters,
+      },
+      lambdaContext(),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body)).toEqual({ error: { code: 'INVALID_ARGUMENT_ERROR', message: `${name} is not valid percent-encoding` } });
+    expect(await tableItems()).toEqual(before);
+  });
+
   it('keeps the secret on update, and the list response never carries it', async () => {
     const body = { topicName: 't', destination: { postUrl: 'https://hooks.example.com/x' } };
     const first = await invoke('put-webhook', webhookEvent('PUT', 'keep', 'w', body));

@@ -30,7 +30,7 @@ async function startCli(env: Record<string, string>, args: string[] = []): Promi
   const url = await new Promise<string>((resolve, reject) => {
     const check = () => {
       // The banner's last line is `data:`; stdout may arrive in several chunks before it.
-      const m = /URL:\s+(http:\/\/\S+)[\s\S]*\n  data: /.exec(out);
+      const m = /URL:\s+(http:\/\/\S+)[\s\S]*\n {2}data: /.exec(out);
       if (m) resolve(m[1]!);
     };
     child.stdout.on('data', check);
