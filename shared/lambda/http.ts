@@ -103,8 +103,9 @@ export function apiKeyAuthentication(
 
 /**
  * Names travel URL-encoded in paths (§2), and a REST API (v1) proxy event carries its
- * `pathParameters` as they were in the URL, still percent-encoded (HTTP APIs, v2, decode
- * them; LocalStack and local mode reproduce v1). Decoded exactly once, here.
+ * `pathParameters` as they were in the URL, still percent-encoded (`test%2Balias` arrives
+ * as is in LocalStack's parity snapshots recorded on AWS; HTTP APIs, v2, would decode it).
+ * Decoded exactly once, here.
  */
 function pathParameterOf(event: APIGatewayProxyEvent, name: string): string {
   const raw = event.pathParameters?.[name] ?? '';
