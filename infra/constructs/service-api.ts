@@ -47,10 +47,12 @@ export const GATEWAY_ERROR_RESPONSES: readonly GatewayErrorResponse[] = [
   { type: 'THROTTLED', statusCode: '429', code: 'LIMIT_EXCEEDED_ERROR', message: 'too many requests: slow down and retry' },
   { type: 'QUOTA_EXCEEDED', statusCode: '429', code: 'LIMIT_EXCEEDED_ERROR', message: 'too many requests: slow down and retry' },
   { type: 'DEFAULT_4XX', code: 'INVALID_ARGUMENT_ERROR', message: 'the request was rejected' },
-  // 5xx keep their status (502 for a function that failed, 504 for one that timed out).
-  { type: 'INTEGRATION_TIMEOUT', code: 'INTERNAL_SERVER_ERROR', message: 'the service did not answer in time' },
-  { type: 'INTEGRATION_FAILURE', code: 'INTERNAL_SERVER_ERROR', message: 'the service could not complete the request' },
-  { type: 'DEFAULT_5XX', code: 'INTERNAL_SERVER_ERROR', message: 'the service could not complete the request' },
+  // §2 pairs INTERNAL_SERVER_ERROR with 500: a failed (502) or timed-out (504) function answers
+  // 500 too, and the message tells the two apart. Among them: a publish body of more than about
+  // 4.4 MB, which Lambda's 6 MB invocation limit refuses before the function can answer 413.
+  { type: 'INTEGRATION_TIMEOUT', statusCode: '500', code: 'INTERNAL_SERVER_ERROR', message: 'the service did not answer in time' },
+  { type: 'INTEGRATION_FAILURE', statusCode: '500', code: 'INTERNAL_SERVER_ERROR', message: 'the service could not complete the request' },
+  { type: 'DEFAULT_5XX', statusCode: '500', code: 'INTERNAL_SERVER_ERROR', message: 'the service could not complete the request' },
 ];
 
 /**

@@ -166,8 +166,9 @@ describe('REST API', () => {
       ['REQUEST_TOO_LARGE', '413', 'LIMIT_EXCEEDED_ERROR'],
       ['THROTTLED', '429', 'LIMIT_EXCEEDED_ERROR'],
       ['DEFAULT_4XX', undefined, 'INVALID_ARGUMENT_ERROR'],
-      ['INTEGRATION_TIMEOUT', undefined, 'INTERNAL_SERVER_ERROR'],
-      ['DEFAULT_5XX', undefined, 'INTERNAL_SERVER_ERROR'],
+      ['INTEGRATION_TIMEOUT', '500', 'INTERNAL_SERVER_ERROR'],
+      ['INTEGRATION_FAILURE', '500', 'INTERNAL_SERVER_ERROR'],
+      ['DEFAULT_5XX', '500', 'INTERNAL_SERVER_ERROR'],
     ])('maps %s to status %s and %s', (type, status, code) => {
       const response = responses().get(type);
       expect(response?.status).toBe(status);
@@ -181,7 +182,7 @@ describe('REST API', () => {
         PERMISSION_ERROR: ['403'],
         NOT_FOUND_ERROR: ['404'],
         LIMIT_EXCEEDED_ERROR: ['413', '429'],
-        INTERNAL_SERVER_ERROR: [undefined],
+        INTERNAL_SERVER_ERROR: ['500'],
       };
       expect(responses().size).toBeGreaterThanOrEqual(10);
       for (const [type, { status, body }] of responses()) {
