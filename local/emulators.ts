@@ -16,6 +16,19 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/**
+ * A request signer for the emulators: an `Authorization` header of SigV4's shape (dynalite
+ * refuses a request without one) and no hashing, since neither emulator checks signatures.
+ */
+export const EMULATOR_SIGNER = {
+  sign: async <Request extends { headers: Record<string, string> }>(request: Request): Promise<Request> => {
+    request.headers['x-amz-date'] = '20000101T000000Z';
+    request.headers.authorization =
+      'AWS4-HMAC-SHA256 Credential=local/20000101/local/local/aws4_request, SignedHeaders=host, Signature=0';
+    return request;
+  },
+};
+
 type DynaliteFactory = (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
 
 /**

@@ -7,7 +7,14 @@ import { DELIVERY_QUEUE_DEFAULTS } from '#shared/queue-settings.ts';
 import { configureRuntime } from '#shared/runtime.ts';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS, HTTP_ROUTES } from '#functions/routes.ts';
 import { createApiGatewayListener, type ApiGatewayHandler } from './api-gateway-event.ts';
-import { createDeliveryQueues, ensureTable, startDynalite, startFauxqs, type RunningEmulator } from './emulators.ts';
+import {
+  createDeliveryQueues,
+  EMULATOR_SIGNER,
+  ensureTable,
+  startDynalite,
+  startFauxqs,
+  type RunningEmulator,
+} from './emulators.ts';
 import { QueuePoller, type SqsHandler } from './queue-poller.ts';
 
 /** The event source settings local mode's poller and queue use; each defaults to the stack's. */
@@ -145,7 +152,10 @@ async function start(
   ]);
 
   const region = options.env?.AWS_REGION ?? process.env.AWS_REGION ?? PLACEHOLDER_AWS_ENV.AWS_REGION;
-  const clients = createAwsClients({ region, dynamoEndpoint: dynalite.endpoint, sqsEndpoint: fauxqs.endpoint });
+  const clients = createAwsClients(
+    { region, dynamoEndpoint: dynalite.endpoint, sqsEndpoint: fauxqs.endpoint },
+    { signer: EMULATOR_SIGNER },
+  );
   cleanup.push(() => {
     clients.dynamo.destroy();
     clients.sqs.destroy();
