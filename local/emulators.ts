@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -29,37 +29,71 @@ export const EMULATOR_SIGNER = {
   },
 };
 
-type DynaliteFactory = (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+/**
+ * dynalite's server, run in a worker thread (CommonJS source: dynalite is CommonJS without
+ * types, and the worker needs no TypeScript loader). Local mode spends most of its CPU
+ * emulating AWS; with dynalite beside it on the second core, the main thread keeps the
+ * functions, fauxqs and the HTTP servers.
+ */
+const DYNALITE_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const server = require(workerData.dynalitePath)(workerData.options);
+server.once('error', (error) => parentPort.postMessage({ error: error.message }));
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', () => {
+  // dynalite's close also closes the LevelDB store once pending operations have finished.
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});
+`;
 
 /**
- * dynalite on 127.0.0.1, in memory or, with `dataDir`, in a LevelDB directory kept between
- * runs (one process at a time: LevelDB locks it).
+ * dynalite on 127.0.0.1 in a worker thread, in memory or, with `dataDir`, in a LevelDB
+ * directory kept between runs (one process at a time: LevelDB locks it).
  */
 export async function startDynalite(options: { dataDir?: string } = {}): Promise<RunningEmulator> {
-  // dynalite is CommonJS without types.
   const require = createRequire(import.meta.url);
-  const dynalite = require('dynalite') as DynaliteFactory;
+  const dynalitePath = require.resolve('dynalite');
   if (options.dataDir) {
     await mkdir(options.dataDir, { recursive: true });
-    await assertDataDirUsable(createRequire(require.resolve('dynalite')), options.dataDir);
+    await assertDataDirUsable(createRequire(dynalitePath), options.dataDir);
   }
-  const server = dynalite({
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-    // Tables are ACTIVE at once instead of after dynalite's default half second.
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
+  const worker = new Worker(DYNALITE_WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      dynalitePath,
+      options: {
+        ...(options.dataDir ? { path: options.dataDir } : {}),
+        // Tables are ACTIVE at once instead of after dynalite's default half second.
+        createTableMs: 0,
+        deleteTableMs: 0,
+        updateTableMs: 0,
+      },
+    },
   });
-  await listen(server);
-  const { port } = server.address() as AddressInfo;
+  // The server keeps the worker alive; the worker alone does not keep the process alive.
+  worker.unref();
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', (message: { port?: number; error?: string }) =>
+      message.port ? resolve(message.port) : reject(new Error(`dynalite did not start: ${message.error}`)),
+    );
+    worker.once('error', reject);
+    void exited.then(() => reject(new Error('dynalite exited before it was ready')));
+  });
+  // As in-process, a failure inside dynalite ends the process rather than leaving the
+  // service answering 500 to every request.
+  worker.on('error', (error) => {
+    if (!stopping) setImmediate(() => { throw error; });
+  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    // dynalite's close also closes the LevelDB store once pending operations have finished.
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err?: Error) => (err ? reject(err) : resolve()));
-      }),
+    stop: async () => {
+      stopping = true;
+      worker.postMessage('stop');
+      await exited;
+    },
   };
 }
 
@@ -97,16 +131,6 @@ export async function startFauxqs(): Promise<RunningEmulator> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => app.close() };
-}
-
-function listen(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 /**
