@@ -136,7 +136,7 @@ export async function startFauxqs(): Promise<RunningEmulator> {
 /**
  * Creates the service's table as the stack defines it (same `createTableInput`), or keeps
  * the one a data directory already holds. TTL is not enabled: dynalite has no
- * UpdateTimeToLive, and the stores filter expired items on read anyway.
+ * UpdateTimeToLive; local mode's `TtlSweeper` deletes expired items instead.
  */
 export async function ensureTable(dynamo: DynamoDBClient, tableName: string): Promise<'created' | 'existing'> {
   let outcome: 'created' | 'existing' = 'created';

@@ -15,6 +15,7 @@ import {
   startFauxqs,
   type RunningEmulator,
 } from './emulators.ts';
+import { TtlSweeper } from './ttl-sweeper.ts';
 import { QueuePoller, type SqsHandler } from './queue-poller.ts';
 
 /** The event source settings local mode's poller and queue use; each defaults to the stack's. */
@@ -52,6 +53,8 @@ export interface LocalServiceOptions {
   quiet?: boolean;
   /** Called with one line per HTTP request (method, path without query, status, time). */
   accessLog?: (line: string) => void;
+  /** How often expired items are deleted, as DynamoDB's TTL would. @default 60_000 */
+  ttlSweepIntervalMs?: number;
 }
 
 export interface LocalService {
@@ -191,6 +194,13 @@ async function start(
     allowLoopbackHttp: true,
   });
   cleanup.push(() => rt.sender.close());
+  const ttlSweeper = new TtlSweeper(rt.clients.dynamo, tableName, {
+    intervalMs: options.ttlSweepIntervalMs ?? 60_000,
+    now: rt.now,
+    onError: (error) => warn(`TTL sweep failed: ${describe(error)}`),
+  });
+  ttlSweeper.start();
+  cleanup.push(() => ttlSweeper.stop());
 
   const handlers = await handlersLoading;
   const poller = new QueuePoller({

@@ -1,6 +1,7 @@
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchWriteCommandInput, BatchWriteCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryKey } from './keys.ts';
+import { BATCH_WRITE_LIMIT } from './table-schema.ts';
 import { isConditionalCheckFailed } from './dynamo-errors.ts';
 import type { DeliveryOutcome } from '../delivery/outcome.ts';
 
@@ -17,8 +18,6 @@ export interface CompletedDelivery extends DeliveryIdentity {
   claimedAt: number;
   outcome: DeliveryOutcome;
 }
-
-const BATCH_WRITE_LIMIT = 25;
 
 /** Once-only claims and outcomes of deliveries, expiring through TTL. */
 export class DeliveryStore {
