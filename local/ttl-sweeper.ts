@@ -18,6 +18,7 @@ export interface TtlSweeperOptions {
 export class TtlSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -25,17 +26,23 @@ export class TtlSweeper {
     private readonly options: TtlSweeperOptions,
   ) {}
 
+  /** Sweeps every `intervalMs` after the previous sweep ended, so two never overlap. */
   start(): void {
-    this.timer = setInterval(() => {
-      this.running = this.sweep().catch(this.options.onError);
-    }, this.options.intervalMs);
-    // A pending sweep never keeps the process alive.
-    this.timer.unref();
+    const schedule = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => {
+        this.running = this.sweep().catch(this.options.onError).finally(schedule);
+      }, this.options.intervalMs);
+      // A pending sweep never keeps the process alive.
+      this.timer.unref();
+    };
+    schedule();
   }
 
-  /** Stops the timer and waits for a sweep in progress. */
+  /** Stops sweeping and waits for a sweep in progress. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
     await this.running;
   }
 
