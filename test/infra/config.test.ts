@@ -6,6 +6,25 @@ import { SERVICE_DEFAULTS } from '../../infra/defaults.ts';
 import { TopicWebhooksStack } from '../../infra/stack.ts';
 import { CDK_JSON_CONTEXT, logicalIdOf, resourcesOfType, synthesize, type Synthesized } from './synth.ts';
 
+/** Every setting away from its default, as CLI context strings (`-c key=value`). */
+const PROD_CONTEXT = {
+  stageName: 'prod',
+  architecture: 'x86_64',
+  maxMessageBytes: '65536',
+  maxWebhooksPerCache: '25',
+  userAgent: 'Hooks/2.0',
+  deliveryRecordTtlDays: '3',
+  publishSendConcurrency: '4',
+  batchSize: '50',
+  maxBatchingWindowSeconds: '2',
+  deliveryMaxConcurrency: '5',
+  throttlingRateLimit: '20',
+  throttlingBurstLimit: '40',
+  logRetentionDays: '90',
+  deletionProtection: 'false',
+  deliveryFailureRateThresholdPercent: '25',
+} as const;
+
 /** Deliverable 4: configuration by CDK context (strings, as the CLI passes them) or stack props. */
 describe('resolveSettings', () => {
   it('defaults to AWS with deletion protection and the API Gateway logging role', () => {
@@ -22,24 +41,7 @@ describe('resolveSettings', () => {
   });
 
   it('parses CLI context strings', () => {
-    const settings = resolveSettings({
-      stageName: 'prod',
-      architecture: 'x86_64',
-      destinationAllowlist: '203.0.113.0/24, 2001:db8::/32',
-      maxMessageBytes: '65536',
-      maxWebhooksPerCache: '25',
-      userAgent: 'Hooks/2.0',
-      deliveryRecordTtlDays: '3',
-      publishSendConcurrency: '4',
-      batchSize: '50',
-      maxBatchingWindowSeconds: '2',
-      deliveryMaxConcurrency: '5',
-      throttlingRateLimit: '20',
-      throttlingBurstLimit: '40',
-      logRetentionDays: '90',
-      deletionProtection: 'false',
-      deliveryFailureRateThresholdPercent: '25',
-    });
+    const settings = resolveSettings({ ...PROD_CONTEXT, destinationAllowlist: '203.0.113.0/24, 2001:db8::/32' });
     expect(settings).toEqual({
       ...SERVICE_DEFAULTS,
       stageName: 'prod',
@@ -104,25 +106,11 @@ describe('a stack synthesized with non-default context', () => {
 
   beforeAll(() => {
     s = synthesize({
-      stageName: 'prod',
-      architecture: 'x86_64',
+      ...PROD_CONTEXT,
       destinationAllowlist: '203.0.113.0/24,198.51.100.7/32',
-      maxMessageBytes: '65536',
-      maxWebhooksPerCache: '25',
-      userAgent: 'Hooks/2.0',
-      deliveryRecordTtlDays: '3',
-      publishSendConcurrency: '4',
-      batchSize: '50',
-      maxBatchingWindowSeconds: '2',
-      deliveryMaxConcurrency: '5',
-      throttlingRateLimit: '20',
-      throttlingBurstLimit: '40',
-      logRetentionDays: '90',
-      deletionProtection: 'false',
       apiGatewayCloudWatchRole: 'false',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms',
       webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/hooks/0b3e7f2c',
-      deliveryFailureRateThresholdPercent: '25',
     });
   });
 
