@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DELIVERY_QUEUE_DEFAULTS } from '#shared/queue-settings.ts';
 import { LOCAL_POLLER_CONCURRENCY } from '#local/service.ts';
-import { PROJECT_ROOT } from '../infra/constructs/service-function.ts';
+import { PROJECT_ROOT } from '../infra/project-root.ts';
 import { BENCH } from './lib/config.ts';
 import { measureColdStart, type ColdStartResult } from './lib/cold-start.ts';
 import { analyseProfile, type ProfileBreakdown } from './lib/cpu-profile.ts';

@@ -1,15 +1,15 @@
-import { apiHandler, noContent } from '#shared/lambda/http.ts';
-import { cacheNameOf, topicNameOf } from '#shared/lambda/path-parameters.ts';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { apiHandler } from '#functions/commons/api-handler.ts';
+import { noContent } from '#functions/commons/api-request.ts';
+import { cacheNameOf, topicNameOf } from '#functions/commons/path-parameters.ts';
 import { publishMessage } from '#shared/publish/operations.ts';
 import { runtime, deliveryQueue } from '#shared/runtime.ts';
 import { metrics } from '#shared/observability.ts';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 /** POST /topics/{cacheName}/{topicName}: the raw body is the message; 204 once every delivery is queued. */
 export const handler = apiHandler(
-  { permission: 'topics:publish', cacheScoped: true, allowQueryToken: true },
-  async (request) => {
-    const rt = runtime();
+  { runtime, permission: 'topics:publish', cacheScoped: true, allowQueryToken: true },
+  async (request, rt) => {
     const result = await publishMessage({ ...rt, queue: deliveryQueue(rt) }, request.principal, {
       cacheName: cacheNameOf(request),
       topicName: topicNameOf(request),

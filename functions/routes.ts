@@ -29,6 +29,12 @@ export interface HttpRoute {
   functionName: HttpFunctionName;
 }
 
+/**
+ * What an unknown route or method answers, with `404 NOT_FOUND_ERROR`: the stack's gateway
+ * responses and local mode's router use this same text.
+ */
+export const ROUTE_NOT_FOUND_MESSAGE = 'no route matches this method and path';
+
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/health', functionName: 'health' },
   { method: 'GET', path: '/webhooks/{cacheName}', functionName: 'list-webhooks' },

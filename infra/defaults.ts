@@ -1,6 +1,7 @@
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { DEFAULT_USER_AGENT } from '#shared/config.ts';
+import { FUNCTION_DEFAULTS } from '#shared/config.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/service-name.ts';
 import { DELIVERY_QUEUE_DEFAULTS } from '#shared/queue-settings.ts';
 import type { HttpFunctionName } from '#functions/routes.ts';
 import { DELIVERY_FUNCTION } from '#functions/routes.ts';
@@ -72,11 +73,7 @@ export const SERVICE_DEFAULTS: Readonly<Omit<ServiceSettings, 'deletionProtectio
   stageName: 'v1',
   architecture: 'arm64',
   destinationAllowlist: [],
-  maxMessageBytes: 128 * 1024,
-  maxWebhooksPerCache: 100,
-  userAgent: DEFAULT_USER_AGENT,
-  deliveryRecordTtlDays: 7,
-  publishSendConcurrency: 8,
+  ...FUNCTION_DEFAULTS,
   batchSize: DELIVERY_QUEUE_DEFAULTS.batchSize,
   maxBatchingWindowSeconds: DELIVERY_QUEUE_DEFAULTS.maxBatchingWindowSeconds,
   deliveryMaxConcurrency: undefined,
@@ -122,8 +119,8 @@ export const FUNCTION_SIZING: Readonly<Record<HttpFunctionName | typeof DELIVERY
 
 /** Environment every function gets, whatever it does. */
 export const FUNCTION_BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
-  POWERTOOLS_SERVICE_NAME: 'topic-webhooks',
-  POWERTOOLS_METRICS_NAMESPACE: 'TopicWebhooks',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   // Stack traces point into the TypeScript sources through the bundled source maps.
   NODE_OPTIONS: '--enable-source-maps',
 };

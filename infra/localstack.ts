@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { PROJECT_ROOT } from './constructs/service-function.ts';
+import { PROJECT_ROOT } from './project-root.ts';
 
 const env: NodeJS.ProcessEnv = { ...process.env };
 env.AWS_ENDPOINT_URL ??= 'http://127.0.0.1:4566';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { HttpRoute } from '#functions/routes.ts';
+import { ROUTE_NOT_FOUND_MESSAGE, type HttpRoute } from '#functions/routes.ts';
 import { lambdaContext, LOCAL_ACCOUNT_ID } from './lambda-context.ts';
 
 /**
@@ -77,11 +77,11 @@ export function matchRoute(routes: readonly HttpRoute[], method: string, rawPath
       c.segments.length === segments.length &&
       c.segments.every((s, i) => (typeof s === 'string' ? s === segments[i] : segments[i] !== '')),
   );
-  if (candidates.length === 0) return { kind: 'not-found', message: 'no such route' };
+  if (candidates.length === 0) return { kind: 'not-found', message: ROUTE_NOT_FOUND_MESSAGE };
   const withMethod = candidates
     .filter((c) => c.route.method === method)
     .sort((a, b) => b.literalCount - a.literalCount)[0];
-  if (!withMethod) return { kind: 'not-found', message: `${method} is not a method of this route` };
+  if (!withMethod) return { kind: 'not-found', message: ROUTE_NOT_FOUND_MESSAGE };
 
   const pathParameters: Record<string, string> = {};
   for (const [i, s] of withMethod.segments.entries()) {

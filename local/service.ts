@@ -30,7 +30,7 @@ export interface LocalQueueSettings {
   maxReceiveCount: number;
   /** Long-poll wait of each receive, 0–20. @default 20 */
   pollWaitSeconds: number;
-  /** Delivery invocations in flight at once. @default 2 */
+  /** Delivery invocations in flight at once. @default LOCAL_POLLER_CONCURRENCY (4) */
   concurrency: number;
 }
 

@@ -1,5 +1,6 @@
-import { BatchWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BATCH_WRITE_LIMIT, TABLE_KEYS } from '#shared/store/table-schema.ts';
+import { paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE_KEYS } from '#shared/store/table-schema.ts';
+import { batchWriteAll } from '#shared/store/dynamo-helpers.ts';
 
 export interface TtlSweeperOptions {
   /** How often to sweep; DynamoDB's TTL is as late as a few days, so any period is faithful. */
@@ -62,14 +63,8 @@ export class TtlSweeper {
     let deleted = 0;
     for await (const page of pages) {
       const keys = page.Items ?? [];
-      for (let i = 0; i < keys.length; i += BATCH_WRITE_LIMIT) {
-        const chunk = keys.slice(i, i + BATCH_WRITE_LIMIT);
-        const out = await this.db.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: chunk.map((Key) => ({ DeleteRequest: { Key } })) } }),
-        );
-        // What dynalite leaves unprocessed, the next sweep takes.
-        deleted += chunk.length - (out.UnprocessedItems?.[this.tableName]?.length ?? 0);
-      }
+      await batchWriteAll(this.db, this.tableName, keys.map((Key) => ({ DeleteRequest: { Key } })));
+      deleted += keys.length;
     }
     return deleted;
   }

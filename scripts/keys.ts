@@ -14,9 +14,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createKey, listKeys, revokeKey } from '#shared/keys/operations.ts';
 import { createRuntime } from '#shared/runtime.ts';
-import { PERMISSIONS } from '#shared/validation.ts';
+import { PERMISSIONS } from '#shared/auth/model.ts';
 import { ServiceError } from '#shared/errors.ts';
-import type { Principal } from '#shared/auth/principal.ts';
+import type { Principal } from '#shared/auth/model.ts';
 
 /** The operator stands above every key: full permissions on every cache, no expiry. */
 const OPERATOR: Principal = { keyId: null, permissions: PERMISSIONS, caches: ['*'], tokenId: null, expiresAt: null };

@@ -10,6 +10,18 @@ export const DEFAULT_USER_AGENT = 'Momento/1.0 (Webhooks; +https://docs.momentoh
  */
 export const MAX_MESSAGE_BYTES_CEILING = 180 * 1024;
 
+/**
+ * Defaults of the function settings. The CDK stack starts from the same object
+ * (`infra/defaults.ts`), so a deployment and local mode cannot disagree on them.
+ */
+export const FUNCTION_DEFAULTS = {
+  maxMessageBytes: 128 * 1024,
+  maxWebhooksPerCache: 100,
+  userAgent: DEFAULT_USER_AGENT,
+  deliveryRecordTtlDays: 7,
+  publishSendConcurrency: 8,
+} as const;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**
@@ -24,11 +36,11 @@ export const configSchema = z.object({
   AWS_ENDPOINT_URL: z.url().optional(),
   AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
   AWS_ENDPOINT_URL_SQS: z.url().optional(),
-  MAX_MESSAGE_BYTES: positiveInt(128 * 1024).pipe(
+  MAX_MESSAGE_BYTES: positiveInt(FUNCTION_DEFAULTS.maxMessageBytes).pipe(
     z.number().max(MAX_MESSAGE_BYTES_CEILING, `MAX_MESSAGE_BYTES must be at most ${MAX_MESSAGE_BYTES_CEILING}`),
   ),
-  MAX_WEBHOOKS_PER_CACHE: positiveInt(100),
-  DELIVERY_USER_AGENT: z.string().min(1).default(DEFAULT_USER_AGENT),
+  MAX_WEBHOOKS_PER_CACHE: positiveInt(FUNCTION_DEFAULTS.maxWebhooksPerCache),
+  DELIVERY_USER_AGENT: z.string().min(1).default(FUNCTION_DEFAULTS.userAgent),
   /** Comma-separated CIDRs that deliveries may reach although §5 would refuse them. */
   DESTINATION_ALLOWLIST: z
     .string()
@@ -46,9 +58,9 @@ export const configSchema = z.object({
         ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : 'invalid CIDR' });
       }
     }),
-  DELIVERY_RECORD_TTL_DAYS: positiveInt(7),
+  DELIVERY_RECORD_TTL_DAYS: positiveInt(FUNCTION_DEFAULTS.deliveryRecordTtlDays),
   /** Parallel SendMessageBatch calls of one publish. */
-  PUBLISH_SEND_CONCURRENCY: positiveInt(8),
+  PUBLISH_SEND_CONCURRENCY: positiveInt(FUNCTION_DEFAULTS.publishSendConcurrency),
 });
 
 export interface Config {

@@ -1,7 +1,6 @@
 import dns from 'node:dns';
 import { BlockList, isIP, isIPv4, type LookupFunction } from 'node:net';
 import { InvalidArgumentError } from './errors.ts';
-import { MAX_POST_URL_LENGTH } from './validation.ts';
 
 /**
  * Destination safety (§5): a webhook URL must never reach what the public cannot. URLs are
@@ -219,6 +218,9 @@ const ECHO_LIMIT = 100;
 function cap(text: string): string {
   return text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}…` : text;
 }
+
+/** The longest `destination.postUrl`, in characters. */
+export const MAX_POST_URL_LENGTH = 1024;
 
 const invalid = (why: string) => new InvalidArgumentError(`destination.postUrl ${why}`);
 

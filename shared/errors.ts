@@ -1,7 +1,7 @@
 /**
  * The one error hierarchy of the service. Every client-visible failure is a `ServiceError`
  * with a Momento-style code and an HTTP status; the HTTP layer renders it in one place
- * (`#shared/lambda/http-errors.ts`). Anything else is an internal error: logged, and answered
+ * (`functions/commons/error-responses.ts`). Anything else is an internal error: logged, and answered
  * as a plain 500 without details.
  */
 export type ErrorCode =

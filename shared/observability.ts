@@ -6,8 +6,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
  * structured JSON; metrics are CloudWatch embedded metric format, flushed by the middleware.
  * Neither ever receives a secret or an API key.
  */
-export const SERVICE_NAME = 'topic-webhooks';
-export const METRICS_NAMESPACE = 'TopicWebhooks';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './service-name.ts';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { InvalidArgumentError } from './errors.ts';
+import { PERMISSIONS } from './auth/model.ts';
 
 /**
  * One schema per input. Every failure becomes an `InvalidArgumentError` (400) whose message
@@ -25,8 +26,6 @@ export const cacheNameSchema = name('cacheName', 255);
 export const topicNameSchema = name('topicName', 255);
 export const webhookNameSchema = name('webhookName', 128);
 
-export const MAX_POST_URL_LENGTH = 1024;
-
 export const putWebhookBodySchema = z.object(
   {
     topicName: topicNameSchema,
@@ -38,9 +37,6 @@ export const putWebhookBodySchema = z.object(
   { error: 'the body must be a JSON object' },
 );
 export type PutWebhookBody = z.infer<typeof putWebhookBodySchema>;
-
-export const PERMISSIONS = ['webhooks:manage', 'topics:publish', 'keys:manage'] as const;
-export type Permission = (typeof PERMISSIONS)[number];
 
 export const createKeyBodySchema = z.object(
   {

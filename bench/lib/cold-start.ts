@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS } from '#functions/routes.ts';
 import { FUNCTION_BASE_ENVIRONMENT, FUNCTION_CONSTRUCT_DEFAULTS } from '../../infra/defaults.ts';
-import { PROJECT_ROOT } from '../../infra/constructs/service-function.ts';
+import { PROJECT_ROOT } from '../../infra/project-root.ts';
 import { median, round } from './stats.ts';
 import { status, step } from './progress.ts';
 

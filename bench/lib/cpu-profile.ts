@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ROOT } from '../../infra/constructs/service-function.ts';
+import { PROJECT_ROOT } from '../../infra/project-root.ts';
 import { round } from './stats.ts';
 
 /** The parts of a V8 `.cpuprofile` this reads. */

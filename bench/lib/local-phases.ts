@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PROJECT_ROOT } from '../../infra/constructs/service-function.ts';
+import { PROJECT_ROOT } from '../../infra/project-root.ts';
 import { HttpClient } from './http-client.ts';
 import type { LoadContext } from './load.ts';
 import { startLocalProcess, type LocalProcess } from './local-process.ts';

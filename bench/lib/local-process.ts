@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { PROJECT_ROOT } from '../../infra/constructs/service-function.ts';
+import { PROJECT_ROOT } from '../../infra/project-root.ts';
 
 /** Memory of one process from /proc/<pid>/status, in MB. */
 export interface ProcessMemory {

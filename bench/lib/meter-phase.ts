@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DELIVERY_FUNCTION } from '#functions/routes.ts';
 import { runtime } from '#shared/runtime.ts';
 import { FUNCTION_SIZING } from '../../infra/defaults.ts';
-import { PROJECT_ROOT } from '../../infra/constructs/service-function.ts';
+import { PROJECT_ROOT } from '../../infra/project-root.ts';
 import { AwsMeter, type DynamoTally, type SqsTally } from './aws-meter.ts';
 import { HttpClient } from './http-client.ts';
 import { InvocationMeter } from './invocations.ts';

@@ -1,4 +1,4 @@
-import { createWebhookSender } from '#shared/delivery/http-sender.ts';
+import { createWebhookSender } from '#shared/http/webhook-sender.ts';
 import { signDeliveryBody } from '#shared/delivery/signature.ts';
 import { DEFAULT_USER_AGENT } from '#shared/config.ts';
 import { randomBytes } from 'node:crypto';

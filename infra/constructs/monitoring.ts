@@ -15,12 +15,13 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/service-name.ts';
 import type { ServiceFunction } from './service-function.ts';
 
 /** The delivery metrics' namespace and dimension (Powertools: namespace + default `service` dimension). */
 export const DELIVERY_METRICS = {
-  namespace: 'TopicWebhooks',
-  dimensions: { service: 'topic-webhooks' },
+  namespace: METRICS_NAMESPACE,
+  dimensions: { service: SERVICE_NAME },
   succeeded: 'DeliverySucceeded',
   failed: 'DeliveryFailed',
   latency: 'DeliveryLatency',

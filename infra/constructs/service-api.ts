@@ -10,7 +10,8 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HttpFunctionName, HttpRoute } from '#functions/routes.ts';
+import { ROUTE_NOT_FOUND_MESSAGE, type HttpFunctionName, type HttpRoute } from '#functions/routes.ts';
+import { SERVICE_NAME } from '#shared/service-name.ts';
 import type { ServiceFunction } from './service-function.ts';
 
 /** One API Gateway-generated error, rendered as the service's own error JSON (§2). */
@@ -31,8 +32,8 @@ export interface GatewayErrorResponse {
  * API Gateway's own wording would tell a client about authorizers it does not use.
  */
 export const GATEWAY_ERROR_RESPONSES: readonly GatewayErrorResponse[] = [
-  { type: 'MISSING_AUTHENTICATION_TOKEN', statusCode: '404', code: 'NOT_FOUND_ERROR', message: 'no route matches this method and path' },
-  { type: 'RESOURCE_NOT_FOUND', statusCode: '404', code: 'NOT_FOUND_ERROR', message: 'no route matches this method and path' },
+  { type: 'MISSING_AUTHENTICATION_TOKEN', statusCode: '404', code: 'NOT_FOUND_ERROR', message: ROUTE_NOT_FOUND_MESSAGE },
+  { type: 'RESOURCE_NOT_FOUND', statusCode: '404', code: 'NOT_FOUND_ERROR', message: ROUTE_NOT_FOUND_MESSAGE },
   { type: 'UNAUTHORIZED', statusCode: '401', code: 'AUTHENTICATION_ERROR', message: 'a valid API key is required' },
   { type: 'ACCESS_DENIED', statusCode: '403', code: 'PERMISSION_ERROR', message: 'the request is not allowed' },
   { type: 'EXPIRED_TOKEN', statusCode: '403', code: 'PERMISSION_ERROR', message: 'the request is not allowed' },
@@ -108,7 +109,7 @@ export class ServiceApi extends Construct {
     });
 
     this.restApi = new RestApi(this, 'RestApi', {
-      restApiName: 'topic-webhooks',
+      restApiName: SERVICE_NAME,
       description: 'Topic webhooks: the HTTP API of a self-hostable, Momento-compatible webhook service',
       endpointTypes: [EndpointType.REGIONAL],
       binaryMediaTypes: ['*/*'],

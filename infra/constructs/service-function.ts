@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -9,9 +9,6 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTION_BASE_ENVIRONMENT, FUNCTION_CONSTRUCT_DEFAULTS, type FunctionArchitecture } from '../defaults.ts';
-
-/** The repository root: function entries and the lockfile are found from here (ESM has no `__dirname`). */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface ServiceFunctionProps {
   /** The operation's file name without extension: the entry is `functions/<name>.ts`, exporting `handler`. */

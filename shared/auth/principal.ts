@@ -1,21 +1,6 @@
-import type { Permission } from '../validation.ts';
-import { PERMISSIONS } from '../validation.ts';
 import { AuthenticationError, PermissionError } from '../errors.ts';
-import type { ApiKeyStore } from '../store/api-key-store.ts';
+import { PERMISSIONS, type ApiKeyRepository, type Permission, type Principal } from './model.ts';
 import { hashApiKey, hashesEqual, keyIdOf } from './api-key.ts';
-
-/** Who is calling: what an authenticated key may do. */
-export interface Principal {
-  /** null for local mode's DEV_API_KEY, which is configuration, not a stored key. */
-  keyId: string | null;
-  permissions: readonly Permission[];
-  /** `['*']` or cache names. */
-  caches: readonly string[];
-  /** What deliveries carry as `token_id`. */
-  tokenId: string | null;
-  /** Epoch seconds, or null. */
-  expiresAt: number | null;
-}
 
 const DEV_PRINCIPAL: Principal = {
   keyId: null,
@@ -34,7 +19,7 @@ export function credentialFromHeader(value: string): string {
 /** Resolves a presented key to its principal; 401 for a missing, unknown, revoked or expired key. */
 export async function authenticate(
   apiKey: string | undefined,
-  deps: { apiKeys: ApiKeyStore; devApiKey: string | undefined; now: () => number },
+  deps: { apiKeys: Pick<ApiKeyRepository, 'get'>; devApiKey: string | undefined; now: () => number },
 ): Promise<Principal> {
   if (!apiKey) throw new AuthenticationError('an API key is required in the Authorization header');
   if (deps.devApiKey !== undefined && hashesEqual(hashApiKey(apiKey), hashApiKey(deps.devApiKey))) {

@@ -1,21 +1,8 @@
-import type { DeliveryStore } from '../store/delivery-store.ts';
-import type { WebhookStore } from '../store/webhook-store.ts';
-import { storageId } from '../store/webhook-store.ts';
-import type { DeliveryOutcome } from './outcome.ts';
-import { decodeDeliveryTask, type DeliveryTask } from './queue-message.ts';
+import { identityKey, type WebhookRecord } from '../webhooks/model.ts';
+import type { CurrentWebhooks, DeliveryLedger, DeliveryOutcome, DeliveryTask, QueuedRecord, WebhookSender } from './model.ts';
+import { decodeDeliveryTask } from './queue-message.ts';
 import { deliveryBody } from './delivery-body.ts';
 import { signDeliveryBody } from './signature.ts';
-
-/** One queued record: SQS message id and body. */
-export interface QueuedRecord {
-  recordId: string;
-  body: string;
-}
-
-/** Sends one signed POST and reports how it ended; never throws for a delivery failure. */
-export interface WebhookSender {
-  send(request: { url: string; body: string; signature: string }): Promise<DeliveryOutcome>;
-}
 
 /** What happened to one record, for logs and metrics (never the secret or the message). */
 export type RecordResult =
@@ -38,8 +25,8 @@ export interface BatchReport {
 }
 
 export interface DeliverDeps {
-  webhooks: Pick<WebhookStore, 'getMany'>;
-  deliveries: Pick<DeliveryStore, 'claim' | 'recordOutcomes'>;
+  webhooks: CurrentWebhooks;
+  deliveries: DeliveryLedger;
   sender: WebhookSender;
   now: () => number;
 }
@@ -61,9 +48,10 @@ export async function deliverBatch(deps: DeliverDeps, records: readonly QueuedRe
     }
   }
 
-  let current: Awaited<ReturnType<WebhookStore['getMany']>>;
+  let current: Map<string, WebhookRecord>;
   try {
-    current = await deps.webhooks.getMany(decoded.map(({ task }) => task));
+    const records = await deps.webhooks.getMany(decoded.map(({ task }) => task));
+    current = new Map(records.map((record) => [identityKey(record), record]));
   } catch {
     for (const { recordId, task } of decoded) results.push({ recordId, stage: 'failed', reason: 'webhook_read_failed', task });
     return report(results);
@@ -71,7 +59,7 @@ export async function deliverBatch(deps: DeliverDeps, records: readonly QueuedRe
 
   const delivered = await Promise.all(
     decoded.map(async ({ recordId, task }): Promise<RecordResult> => {
-      const webhook = current.get(storageId(task));
+      const webhook = current.get(identityKey(task));
       // The record as read now decides (§2): deleted or re-created webhooks, and webhooks moved
       // to another topic since publish, get nothing.
       if (!webhook) return { recordId, stage: 'dropped', reason: 'webhook_deleted', task };
@@ -94,7 +82,7 @@ export async function deliverBatch(deps: DeliverDeps, records: readonly QueuedRe
         publishTimestamp,
         sequenceNumber: task.sequenceNumber,
         tokenId: task.tokenId,
-        text: Buffer.from(task.textBase64, 'base64').toString('utf8'),
+        text: task.text,
       });
       const outcome = await deps.sender.send({
         url: webhook.postUrl,

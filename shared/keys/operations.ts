@@ -1,9 +1,8 @@
 import { InvalidArgumentError, NotFoundError, PermissionError } from '../errors.ts';
 import { generateApiKey, hashApiKey, keyIdOf } from '../auth/api-key.ts';
-import { coversCache, type Principal } from '../auth/principal.ts';
-import { createKeyBodySchema, parseInput, type Permission } from '../validation.ts';
-import type { Runtime } from '../runtime.ts';
-import type { ApiKeyRecord } from '../store/api-key-store.ts';
+import { coversCache } from '../auth/principal.ts';
+import type { ApiKeyRecord, ApiKeyRepository, Permission, Principal } from '../auth/model.ts';
+import { createKeyBodySchema, parseInput } from '../validation.ts';
 
 export interface CreatedKey {
   /** Shown once; only its hash is stored. */
@@ -20,7 +19,10 @@ export interface KeySummary {
   expiresAt: string | null;
 }
 
-type Deps = Pick<Runtime, 'apiKeys' | 'now'>;
+interface Deps {
+  apiKeys: ApiKeyRepository;
+  now: () => number;
+}
 
 /**
  * 9999-12-31T23:59:59Z, in epoch seconds: the latest expiry a key gets. `expiresInSeconds` may

@@ -1,9 +1,8 @@
 import { InvalidArgumentError, PayloadTooLargeError } from '../errors.ts';
-import type { Principal } from '../auth/principal.ts';
-import type { Runtime } from '../runtime.ts';
-import type { DeliveryQueue } from '../queue/delivery-queue.ts';
-import type { DeliveryTask } from '../delivery/queue-message.ts';
-import type { TopicSubscriber } from '../store/webhook-store.ts';
+import type { Principal } from '../auth/model.ts';
+import type { DeliveryTask } from '../delivery/model.ts';
+import type { TopicSubscriber, WebhookRepository } from '../webhooks/model.ts';
+import type { DeliveryQueue, SequenceCounter } from './model.ts';
 
 export interface PublishRequest {
   cacheName: string;
@@ -17,7 +16,13 @@ export interface PublishResult {
   webhookCount: number;
 }
 
-type Deps = Pick<Runtime, 'webhooks' | 'sequences' | 'config' | 'now'> & { queue: DeliveryQueue };
+interface Deps {
+  webhooks: Pick<WebhookRepository, 'subscribers'>;
+  sequences: SequenceCounter;
+  queue: DeliveryQueue;
+  config: { maxMessageBytes: number };
+  now: () => number;
+}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -34,8 +39,9 @@ export async function publishMessage(deps: Deps, caller: Principal, request: Pub
       `the message is ${message.length} bytes, the maximum is ${deps.config.maxMessageBytes}`,
     );
   }
+  let text: string;
   try {
-    strictUtf8.decode(message);
+    text = strictUtf8.decode(message);
   } catch {
     throw new InvalidArgumentError('the message must be valid UTF-8');
   }
@@ -46,9 +52,7 @@ export async function publishMessage(deps: Deps, caller: Principal, request: Pub
     deps.sequences.next(request.cacheName, request.topicName),
     allSubscribers(deps, request.cacheName, request.topicName),
   ]);
-  const textBase64 = message.toString('base64');
   const tasks: DeliveryTask[] = subscribers.map((subscriber) => ({
-    v: 1,
     cacheName: request.cacheName,
     topicName: request.topicName,
     webhookName: subscriber.webhookName,
@@ -56,7 +60,7 @@ export async function publishMessage(deps: Deps, caller: Principal, request: Pub
     sequenceNumber,
     eventTimestamp,
     tokenId: caller.tokenId ?? '',
-    textBase64,
+    text,
   }));
   await deps.queue.sendAll(tasks);
   return { sequenceNumber, webhookCount: tasks.length };

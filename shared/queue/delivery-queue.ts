@@ -1,6 +1,8 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { InternalServerError } from '../errors.ts';
-import { encodeDeliveryTask, type DeliveryTask } from '../delivery/queue-message.ts';
+import type { DeliveryTask } from '../delivery/model.ts';
+import { encodeDeliveryTask } from '../delivery/queue-message.ts';
+import type { DeliveryQueue } from '../publish/model.ts';
 
 /** SQS limits: ten entries and 256 KiB of bodies per SendMessageBatch. */
 const MAX_BATCH_ENTRIES = 10;
@@ -8,8 +10,8 @@ const MAX_BATCH_BYTES = 256 * 1024;
 /** Attempts per batch for the entries SQS reports as failed (throttling, transient errors). */
 const MAX_ATTEMPTS = 5;
 
-/** Sends delivery tasks to the delivery queue: batched, in parallel with a bound, failed entries resent. */
-export class DeliveryQueue {
+/** SQS adapter of the delivery queue: batched, in parallel with a bound, failed entries resent. */
+export class SqsDeliveryQueue implements DeliveryQueue {
   constructor(
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,

@@ -1,45 +1,31 @@
 import { DeleteCommand, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Permission } from '../validation.ts';
+import type { ApiKeyRecord, ApiKeyRepository, Permission } from '../auth/model.ts';
 import { TABLE_KEYS } from './table-schema.ts';
 import { apiKeyKey } from './keys.ts';
-import { isConditionalCheckFailed } from './dynamo-errors.ts';
-
-/** An API key as stored: its hash, never the key. */
-export interface ApiKeyRecord {
-  keyId: string;
-  keyHash: string;
-  permissions: Permission[];
-  caches: string[];
-  tokenId: string | null;
-  /** Epoch seconds, or null for a key that never expires. Also the table's TTL attribute. */
-  expiresAt: number | null;
-  createdAt: number;
-}
+import { conditionalWrite } from './dynamo-helpers.ts';
 
 const KIND = 'APIKEY';
 
 /** DynamoDB adapter for API keys (pk = key id derived from the key's hash; listed through a sparse index). */
-export class ApiKeyStore {
+export class ApiKeyStore implements ApiKeyRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
   async create(record: ApiKeyRecord): Promise<void> {
-    try {
-      await this.db.send(
+    const out = await conditionalWrite(() =>
+      this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...apiKeyKey(record.keyId), kind: KIND, ...record },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (err) {
-      // 96 bits of a SHA-256 of 256 random bits: a collision means a broken random source.
-      if (isConditionalCheckFailed(err)) throw new Error('API key id collision', { cause: err });
-      throw err;
-    }
+      ),
+    );
+    // 96 bits of a SHA-256 of 256 random bits: a collision means a broken random source.
+    if (!out) throw new Error('API key id collision');
   }
 
   async get(keyId: string): Promise<ApiKeyRecord | undefined> {
@@ -64,7 +50,6 @@ export class ApiKeyStore {
     return records;
   }
 
-  /** Deletes a key; false when it did not exist. */
   async delete(keyId: string): Promise<boolean> {
     const out = await this.db.send(
       new DeleteCommand({ TableName: this.tableName, Key: apiKeyKey(keyId), ReturnValues: 'ALL_OLD' }),

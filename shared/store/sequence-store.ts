@@ -1,9 +1,10 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SequenceCounter } from '../publish/model.ts';
 import { sequenceCounterKey } from './keys.ts';
 
 /** Per-(cache, topic) sequence numbers: an atomic ADD, so concurrent publishers never share one. */
-export class SequenceStore {
+export class SequenceStore implements SequenceCounter {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

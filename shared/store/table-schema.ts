@@ -15,9 +15,6 @@ export const TABLE_KEYS = {
   ttlAttribute: 'expiresAt',
 } as const;
 
-/** DynamoDB's cap on the requests of one BatchWriteItem. */
-export const BATCH_WRITE_LIMIT = 25;
-
 /** Attributes the fan-out index projects: enough to address a delivery, never the secret or URL. */
 export const TOPIC_INDEX_PROJECTION = ['webhookName', 'webhookId'] as const;
 

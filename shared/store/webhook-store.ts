@@ -1,52 +1,24 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import type { BatchGetCommandOutput, DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { identityKey } from '../webhooks/model.ts';
+import type { TopicSubscriber, WebhookIdentity, WebhookRecord, WebhookRepository, WebhookSummary } from '../webhooks/model.ts';
 import { TABLE_KEYS } from './table-schema.ts';
 import { cachePartition, topicPartition, webhookKey } from './keys.ts';
-import { isConditionalCheckFailed } from './dynamo-errors.ts';
-
-/** A webhook as stored, secret included. Never returned to a client as is. */
-export interface WebhookRecord {
-  cacheName: string;
-  webhookName: string;
-  /** Random per incarnation: a webhook deleted and created again is a new webhook. */
-  webhookId: string;
-  topicName: string;
-  postUrl: string;
-  secret: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** What listing shows of a webhook. */
-export type WebhookSummary = Pick<WebhookRecord, 'cacheName' | 'webhookName' | 'topicName' | 'postUrl'>;
-
-/** What the fan-out index holds of a webhook: enough to address a delivery. */
-export interface TopicSubscriber {
-  webhookName: string;
-  webhookId: string;
-}
-
-export interface WebhookIdentity {
-  cacheName: string;
-  webhookName: string;
-}
-
-const BATCH_GET_LIMIT = 100;
+import { batchGetAll, conditionalWrite } from './dynamo-helpers.ts';
 
 /** DynamoDB adapter for webhook items (pk = cache, sk = webhook; `topicKey` feeds the fan-out index). */
-export class WebhookStore {
+export class WebhookStore implements WebhookRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  /** Updates topic and URL of an existing webhook, keeping its secret; undefined when it does not exist. */
   async updateExisting(
     id: WebhookIdentity,
     change: { topicName: string; postUrl: string; now: number },
   ): Promise<WebhookRecord | undefined> {
-    try {
-      const out = await this.db.send(
+    const out = await conditionalWrite(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: webhookKey(id.cacheName, id.webhookName),
@@ -60,18 +32,14 @@ export class WebhookStore {
           },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return toRecord(out.Attributes);
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
-      throw err;
-    }
+      ),
+    );
+    return toRecord(out?.Attributes);
   }
 
-  /** Creates a webhook; false when one of that name appeared meanwhile. */
   async create(record: WebhookRecord): Promise<boolean> {
-    try {
-      await this.db.send(
+    const out = await conditionalWrite(() =>
+      this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -81,15 +49,11 @@ export class WebhookStore {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
-    }
+      ),
+    );
+    return out !== undefined;
   }
 
-  /** Number of webhooks in a cache, read consistently (the per-cache limit). */
   async countInCache(cacheName: string): Promise<number> {
     let count = 0;
     for await (const page of paginateQuery({ client: this.db }, { ...this.cacheQuery(cacheName), Select: 'COUNT' })) {
@@ -98,7 +62,7 @@ export class WebhookStore {
     return count;
   }
 
-  /** The cache's webhooks, read without their secrets (the projection leaves them in the table). */
+  /** The projection leaves the secrets in the table. */
   async listByCache(cacheName: string): Promise<WebhookSummary[]> {
     const webhooks: WebhookSummary[] = [];
     const input = { ...this.cacheQuery(cacheName), ProjectionExpression: 'cacheName, webhookName, topicName, postUrl' };
@@ -136,7 +100,6 @@ export class WebhookStore {
     return toRecord(out.Item);
   }
 
-  /** Deletes a webhook; false when it did not exist. */
   async delete(id: WebhookIdentity): Promise<boolean> {
     const out = await this.db.send(
       new DeleteCommand({
@@ -148,10 +111,9 @@ export class WebhookStore {
     return out.Attributes !== undefined;
   }
 
-  /** Replaces the secret of an existing webhook; undefined when it does not exist. */
   async replaceSecret(id: WebhookIdentity, secret: string, now: number): Promise<WebhookRecord | undefined> {
-    try {
-      const out = await this.db.send(
+    const out = await conditionalWrite(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: webhookKey(id.cacheName, id.webhookName),
@@ -160,43 +122,18 @@ export class WebhookStore {
           ExpressionAttributeValues: { ':secret': secret, ':now': now },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return toRecord(out.Attributes);
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
-      throw err;
-    }
+      ),
+    );
+    return toRecord(out?.Attributes);
   }
 
-  /**
-   * Reads many webhooks at once, consistently (delivery must see a rotate or delete that has
-   * returned). Retries unprocessed keys; the result maps `webhookKey` pk+sk to the record.
-   */
-  async getMany(ids: WebhookIdentity[]): Promise<Map<string, WebhookRecord>> {
-    const found = new Map<string, WebhookRecord>();
-    const unique = new Map(ids.map((id) => [storageId(id), webhookKey(id.cacheName, id.webhookName)]));
-    const keys = [...unique.values()];
-    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_LIMIT);
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-        if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after retries');
-        const out: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-          }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          const record = toRecord(item)!;
-          found.set(storageId(record), record);
-        }
-        pending = out.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return found;
+  /** Consistent: delivery must see a rotate or delete that has returned. */
+  async getMany(ids: readonly WebhookIdentity[]): Promise<WebhookRecord[]> {
+    const unique = new Map(ids.map((id) => [identityKey(id), webhookKey(id.cacheName, id.webhookName)]));
+    const items = await batchGetAll(this.db, this.tableName, [...unique.values()], { consistentRead: true });
+    return items.map((item) => toRecord(item)!);
   }
 
-  /** Pages of the webhooks subscribed to (cache, topic), from the fan-out index. */
   async *subscribers(cacheName: string, topicName: string): AsyncGenerator<TopicSubscriber[]> {
     const pages = paginateQuery(
       { client: this.db },
@@ -212,14 +149,7 @@ export class WebhookStore {
       yield (page.Items ?? []).map((i) => ({ webhookName: String(i.webhookName), webhookId: String(i.webhookId) }));
     }
   }
-
 }
-
-/** A stable map key for a webhook identity. */
-export const storageId = (id: WebhookIdentity): string => {
-  const k = webhookKey(id.cacheName, id.webhookName);
-  return `${k.pk}|${k.sk}`;
-};
 
 function toRecord(item: Record<string, unknown> | undefined): WebhookRecord | undefined {
   if (!item) return undefined;
@@ -234,5 +164,3 @@ function toRecord(item: Record<string, unknown> | undefined): WebhookRecord | un
     updatedAt: Number(item.updatedAt),
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,23 +3,15 @@ import { LimitExceededError, NotFoundError } from '../errors.ts';
 import { validatePostUrl } from '../destination.ts';
 import { generateWebhookSecret } from '../secrets.ts';
 import { parseInput, putWebhookBodySchema } from '../validation.ts';
-import type { Runtime } from '../runtime.ts';
-import type { WebhookIdentity, WebhookRecord, WebhookSummary } from '../store/webhook-store.ts';
+import type { DestinationPolicy } from '../destination.ts';
+import type { Webhook, WebhookIdentity, WebhookRecord, WebhookRepository, WebhookSecret, WebhookSummary } from './model.ts';
 
-/** A webhook as clients see it: never with its secret (§2). */
-export interface Webhook {
-  id: { cacheName: string; webhookName: string };
-  topicName: string;
-  destination: { postUrl: string };
+interface Deps {
+  webhooks: WebhookRepository;
+  config: { maxWebhooksPerCache: number };
+  destinationPolicy: DestinationPolicy;
+  now: () => number;
 }
-
-export interface WebhookSecret {
-  secret: string;
-  webhookName: string;
-  cacheName: string;
-}
-
-type Deps = Pick<Runtime, 'webhooks' | 'config' | 'destinationPolicy' | 'now'>;
 
 /**
  * Creates or updates a webhook. An existing webhook keeps its secret; a new one gets a fresh
@@ -57,23 +49,23 @@ export async function putWebhook(deps: Deps, id: WebhookIdentity, body: unknown)
   }
 }
 
-export async function listWebhooks(deps: Pick<Runtime, 'webhooks'>, cacheName: string): Promise<{ webhooks: Webhook[] }> {
+export async function listWebhooks(deps: Pick<Deps, 'webhooks'>, cacheName: string): Promise<{ webhooks: Webhook[] }> {
   const records = await deps.webhooks.listByCache(cacheName);
   return { webhooks: records.map(toWebhook) };
 }
 
-export async function deleteWebhook(deps: Pick<Runtime, 'webhooks'>, id: WebhookIdentity): Promise<void> {
+export async function deleteWebhook(deps: Pick<Deps, 'webhooks'>, id: WebhookIdentity): Promise<void> {
   if (!(await deps.webhooks.delete(id))) throw notFound(id);
 }
 
-export async function getWebhookSecret(deps: Pick<Runtime, 'webhooks'>, id: WebhookIdentity): Promise<WebhookSecret> {
+export async function getWebhookSecret(deps: Pick<Deps, 'webhooks'>, id: WebhookIdentity): Promise<WebhookSecret> {
   const record = await deps.webhooks.get(id);
   if (!record) throw notFound(id);
   return { secret: record.secret, webhookName: record.webhookName, cacheName: record.cacheName };
 }
 
 export async function rotateWebhookSecret(
-  deps: Pick<Runtime, 'webhooks' | 'now'>,
+  deps: Pick<Deps, 'webhooks' | 'now'>,
   id: WebhookIdentity,
 ): Promise<WebhookSecret> {
   const record = await deps.webhooks.replaceSecret(id, generateWebhookSecret(), deps.now());

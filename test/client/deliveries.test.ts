@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -172,19 +172,16 @@ describe('examples/express-style-receiver.ts', () => {
    * response has `sendStatus`.
    */
   async function expressLikeServer(handler: ReturnType<typeof momentoWebhookHandler>): Promise<string> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const raw = /^application\/json\b/i.test(req.headers['content-type'] ?? '');
-        const request = { body: raw ? Buffer.concat(chunks) : {}, headers: req.headers };
+    const receiver = await TestReceiver.start({
+      respond: (received, res) => {
+        const raw = /^application\/json\b/i.test(received.headers['content-type'] ?? '');
+        const request = { body: raw ? received.body : {}, headers: received.headers };
         const response = { sendStatus: (code: number) => res.writeHead(code).end() };
         void handler(request, response);
-      });
+      },
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(closeServer(server));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/orders`;
+    closers.push(() => receiver.close());
+    return receiver.url('/webhooks/orders');
   }
 
   it('hands over a real delivery, and refuses bad signatures and bodies express.raw did not read', async () => {

@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** One request as the receiver saw it. */
 export interface ReceivedRequest {
@@ -8,40 +8,64 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   /** The exact body bytes. */
   body: Buffer;
+  /** The client's port of the connection the request came on: equal ports, one reused connection. */
+  remotePort: number;
   receivedAt: number;
 }
+
+/** Answers a recorded request in a way of its own (slow or huge bodies, no answer, a framework adapter). */
+export type Respond = (request: ReceivedRequest, res: ServerResponse) => void;
 
 export interface ReceiverBehaviour {
   status?: number;
   /** Milliseconds to wait before answering. */
   delayMs?: number;
   headers?: Record<string, string>;
+  /** When given, answers instead of `status`, `delayMs` and `headers`. */
+  respond?: Respond;
+}
+
+/** One TCP connection the receiver accepted. */
+export interface ReceivedConnection {
+  socket: Socket;
+  /** Resolves once the connection has closed. */
+  closed: Promise<void>;
 }
 
 /**
  * An in-process webhook receiver on 127.0.0.1:0 (Svix's TestReceiver idea): records every
- * request and answers with the status or delay the test chooses.
+ * request and connection and answers with the status or delay the test chooses, or through
+ * its own `respond`.
  */
 export class TestReceiver {
   readonly requests: ReceivedRequest[] = [];
-  behaviour: ReceiverBehaviour = { status: 204 };
+  /** Every TCP connection accepted, whether or not a request arrived on it. */
+  readonly connections: ReceivedConnection[] = [];
+  behaviour: ReceiverBehaviour;
   private readonly server: Server;
   private waiters: { count: number; resolve: () => void }[] = [];
 
-  private constructor() {
+  private constructor(behaviour: ReceiverBehaviour) {
+    this.behaviour = behaviour;
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.requests.push({
+        const request: ReceivedRequest = {
           method: req.method ?? '',
           path: req.url ?? '',
           headers: req.headers,
           body: Buffer.concat(chunks),
+          remotePort: req.socket.remotePort ?? -1,
           receivedAt: Date.now(),
-        });
+        };
+        this.requests.push(request);
         this.waiters = this.waiters.filter((w) => (this.requests.length >= w.count ? (w.resolve(), false) : true));
-        const { status = 204, delayMs = 0, headers = {} } = this.behaviour;
+        const { status = 204, delayMs = 0, headers = {}, respond } = this.behaviour;
+        if (respond) {
+          respond(request, res);
+          return;
+        }
         const answer = () => {
           if (!res.destroyed) res.writeHead(status, headers).end();
         };
@@ -49,10 +73,13 @@ export class TestReceiver {
         else answer();
       });
     });
+    this.server.on('connection', (socket: Socket) => {
+      this.connections.push({ socket, closed: new Promise((resolve) => socket.on('close', () => resolve())) });
+    });
   }
 
-  static async start(): Promise<TestReceiver> {
-    const receiver = new TestReceiver();
+  static async start(behaviour: ReceiverBehaviour = { status: 204 }): Promise<TestReceiver> {
+    const receiver = new TestReceiver(behaviour);
     await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS } from '#functions/routes.ts';
-import { PROJECT_ROOT } from '../../infra/constructs/service-function.ts';
-import type { CfnTemplate } from './synth.ts';
+import { PROJECT_ROOT } from '../../infra/project-root.ts';
 
 /**
  * The real CLI (`cdk.json` → `npx tsx infra/app.ts`) with no network, no Docker and no AWS
@@ -53,7 +53,7 @@ const awsOut = path.join(work, 'aws');
 const localstackOut = path.join(work, 'localstack');
 let awsSynth: { stdout: string; stderr: string };
 let localstackList: { stdout: string; stderr: string };
-const template = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'TopicWebhooks.template.json'), 'utf8')) as CfnTemplate;
+const template = (dir: string) => Template.fromJSON(JSON.parse(readFileSync(path.join(dir, 'TopicWebhooks.template.json'), 'utf8')));
 
 beforeAll(async () => {
   // Sequential: two bundling synths at once would only compete for the same cores.
@@ -70,9 +70,9 @@ describe('cdk synth (AWS target, with bundling)', () => {
     const names = [...HTTP_FUNCTIONS, DELIVERY_FUNCTION];
     for (const name of names) expect(awsSynth.stderr).toContain(`Bundling asset TopicWebhooks/${name.split('-').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('')}/Function/Code/Stage`);
     expect(awsSynth.stderr.toLowerCase()).not.toContain('docker');
-    const functions = Object.values(template(awsOut).Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(names.length);
-    for (const fn of functions) {
+    const synthesized = template(awsOut);
+    synthesized.resourceCountIs('AWS::Lambda::Function', names.length);
+    for (const fn of Object.values(synthesized.findResources('AWS::Lambda::Function'))) {
       const assetDir = path.join(awsOut, String(fn.Metadata?.['aws:asset:path']));
       expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
       const code = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
@@ -83,9 +83,7 @@ describe('cdk synth (AWS target, with bundling)', () => {
   });
 
   it('produces a health bundle that answers like the handler does', async () => {
-    const health = Object.values(template(awsOut).Resources).find(
-      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Description === 'topic-webhooks health',
-    );
+    const health = Object.values(template(awsOut).findResources('AWS::Lambda::Function', { Properties: { Description: 'topic-webhooks health' } }))[0];
     const entry = path.join(awsOut, String(health?.Metadata?.['aws:asset:path']), 'index.mjs');
     const script = `
       const { handler } = await import(${JSON.stringify(`file://${entry}`)});
@@ -105,11 +103,11 @@ describe('cdk synth (AWS target, with bundling)', () => {
   it('passes CDK template validation and cdk-nag without a finding', () => {
     const report = JSON.parse(readFileSync(path.join(awsOut, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
     expect(report.pluginReports).toEqual([]);
-    expect(Object.values(template(awsOut).Resources).some((r) => r.Type === 'AWS::CloudWatch::Dashboard')).toBe(true);
+    expect(Object.keys(template(awsOut).findResources('AWS::CloudWatch::Dashboard'))).not.toHaveLength(0);
   });
 
   it('adds no CDK metadata resource (versionReporting is off in cdk.json)', () => {
-    expect(Object.values(template(awsOut).Resources).some((r) => r.Type === 'AWS::CDK::Metadata')).toBe(false);
+    template(awsOut).resourceCountIs('AWS::CDK::Metadata', 0);
   });
 });
 
@@ -117,9 +115,9 @@ describe('cdk ls -c target=localstack (the same app, bundling skipped)', () => {
   it('reads the target from a CLI context string and writes the LocalStack template', () => {
     expect(localstackList.stdout.trim()).toBe('TopicWebhooks');
     expect(existsSync(path.join(localstackOut, 'TopicWebhooks.template.json'))).toBe(true);
-    const types = new Set(Object.values(template(localstackOut).Resources).map((r) => r.Type));
-    expect(types.has('AWS::CloudWatch::Dashboard')).toBe(false);
-    expect(types.has('AWS::ApiGateway::Account')).toBe(false);
-    expect(types.has('AWS::Lambda::Function')).toBe(true);
+    const synthesized = template(localstackOut);
+    synthesized.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    synthesized.resourceCountIs('AWS::ApiGateway::Account', 0);
+    expect(Object.keys(synthesized.findResources('AWS::Lambda::Function'))).not.toHaveLength(0);
   });
 });

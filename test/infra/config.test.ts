@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { App } from 'aws-cdk-lib';
+import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS } from '#functions/routes.ts';
 import { resolveSettings } from '../../infra/config.ts';
 import { SERVICE_DEFAULTS } from '../../infra/defaults.ts';
 import { TopicWebhooksStack } from '../../infra/stack.ts';
-import { CDK_JSON_CONTEXT, logicalIdOf, resourcesOfType, synthesize, type Synthesized } from './synth.ts';
+import { CDK_JSON_CONTEXT, logicalIdOf, synthesize, type Synthesized } from './synth.ts';
 
 /** Every setting away from its default, as CLI context strings (`-c key=value`). */
 const PROD_CONTEXT = {
@@ -98,11 +99,6 @@ describe('resolveSettings', () => {
 
 describe('a stack synthesized with non-default context', () => {
   let s: Synthesized;
-  const fn = (name: string) => {
-    const found = resourcesOfType(s.template, 'AWS::Lambda::Function').find(([, f]) => f.Properties?.Description === `topic-webhooks ${name}`);
-    if (!found) throw new Error(`no function ${name}`);
-    return found[1].Properties ?? {};
-  };
 
   beforeAll(() => {
     s = synthesize({
@@ -116,44 +112,58 @@ describe('a stack synthesized with non-default context', () => {
 
   it('puts the limits, user-agent and allowlist in every function environment', () => {
     for (const name of [...HTTP_FUNCTIONS, DELIVERY_FUNCTION]) {
-      expect((fn(name).Environment as { Variables: Record<string, unknown> }).Variables, name).toMatchObject({
-        MAX_MESSAGE_BYTES: '65536',
-        MAX_WEBHOOKS_PER_CACHE: '25',
-        DELIVERY_USER_AGENT: 'Hooks/2.0',
-        DELIVERY_RECORD_TTL_DAYS: '3',
-        PUBLISH_SEND_CONCURRENCY: '4',
-        DESTINATION_ALLOWLIST: '203.0.113.0/24,198.51.100.7/32',
+      s.template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: `topic-webhooks ${name}`,
+        Environment: {
+          Variables: {
+            MAX_MESSAGE_BYTES: '65536',
+            MAX_WEBHOOKS_PER_CACHE: '25',
+            DELIVERY_USER_AGENT: 'Hooks/2.0',
+            DELIVERY_RECORD_TTL_DAYS: '3',
+            PUBLISH_SEND_CONCURRENCY: '4',
+            DESTINATION_ALLOWLIST: '203.0.113.0/24,198.51.100.7/32',
+          },
+        },
+        Architectures: ['x86_64'],
       });
-      expect(fn(name).Architectures, name).toEqual(['x86_64']);
     }
   });
 
   it('sets the batch settings and concurrency on the event source', () => {
-    const mapping = resourcesOfType(s.template, 'AWS::Lambda::EventSourceMapping')[0]![1].Properties;
-    expect(mapping).toMatchObject({ BatchSize: 50, MaximumBatchingWindowInSeconds: 2, ScalingConfig: { MaximumConcurrency: 5 } });
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 2,
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
   });
 
   it('names the stage, throttles it, and associates the web ACL with it', () => {
-    const [stageId, stage] = resourcesOfType(s.template, 'AWS::ApiGateway::Stage')[0]!;
-    expect(stage.Properties?.StageName).toBe('prod');
-    expect((stage.Properties?.MethodSettings as unknown[])[0]).toMatchObject({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
-    expect(JSON.stringify(s.template.Outputs?.ApiUrl?.Value)).toContain('"/prod"');
-    const association = resourcesOfType(s.template, 'AWS::WAFv2::WebACLAssociation')[0]![1].Properties;
-    expect(association?.WebACLArn).toBe('arn:aws:wafv2:us-east-1:123456789012:regional/webacl/hooks/0b3e7f2c');
-    expect(JSON.stringify(association?.ResourceArn)).toContain(stageId);
+    const stageId = s.template.getResourceId('AWS::ApiGateway::Stage', {
+      Properties: { StageName: 'prod', MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })] },
+    });
+    const apiUrl = new Capture();
+    s.template.hasOutput('ApiUrl', { Value: apiUrl });
+    expect(JSON.stringify(apiUrl.asObject())).toContain('"/prod"');
+    const associated = new Capture();
+    s.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/hooks/0b3e7f2c',
+      ResourceArn: associated,
+    });
+    expect(JSON.stringify(associated.asObject())).toContain(stageId);
   });
 
   it('keeps logs 90 days, drops table protection and the account role, and notifies the alarm topic', () => {
-    for (const [, group] of resourcesOfType(s.template, 'AWS::Logs::LogGroup')) expect(group.Properties?.RetentionInDays).toBe(90);
-    const table = s.template.Resources[logicalIdOf(s.stack, s.stack.table)]!;
-    expect(table.Properties?.DeletionProtectionEnabled).toBe(false);
-    expect(table.DeletionPolicy).toBe('Delete');
-    expect(resourcesOfType(s.template, 'AWS::ApiGateway::Account')).toEqual([]);
-    const alarms = resourcesOfType(s.template, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBeGreaterThan(20);
-    for (const [id, alarm] of alarms) expect(alarm.Properties?.AlarmActions, id).toEqual(['arn:aws:sns:us-east-1:123456789012:alarms']);
-    const rate = alarms.find(([, a]) => JSON.stringify(a.Properties?.Metrics ?? '').includes('DeliveryFailed'));
-    expect(rate?.[1].Properties?.Threshold).toBe(25);
+    s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    s.template.templateMatches({
+      Resources: { [logicalIdOf(s.stack, s.stack.table)]: { Properties: { DeletionProtectionEnabled: false }, DeletionPolicy: 'Delete' } },
+    });
+    s.template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    expect(Object.keys(s.template.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThan(20);
+    s.template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:123456789012:alarms'] });
+    const rate = s.template.getResourceId('AWS::CloudWatch::Alarm', {
+      Properties: { Metrics: Match.arrayWith([Match.objectLike({ MetricStat: { Metric: { MetricName: 'DeliveryFailed' } } })]) },
+    });
+    s.template.templateMatches({ Resources: { [rate]: { Properties: { Threshold: 25 } } } });
   });
 
   it('takes settings as stack props too', () => {

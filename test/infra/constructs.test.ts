@@ -1,14 +1,15 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build.ts';
 import { queueSendBinding, ServiceFunction, tableBinding } from '../../infra/constructs/service-function.ts';
-import { CDK_JSON_CONTEXT, resourcesOfType, statementsOfRole, type CfnTemplate } from './synth.ts';
+import { CDK_JSON_CONTEXT, statementsOfRole } from './synth.ts';
 
 /** The house function construct and its bind-and-grant helper, on their own. */
 describe('ServiceFunction', () => {
-  let template: CfnTemplate;
+  let template: Template;
   let stack: Stack;
   let fn: ServiceFunction;
   let table: Table;
@@ -28,27 +29,30 @@ describe('ServiceFunction', () => {
       environment: { CALLER: 'kept', POWERTOOLS_SERVICE_NAME: 'overridden' },
     });
     fn.bind(tableBinding(table, [])).bind(queueSendBinding(queue)).bind({ environment: { LATER: 'added', CALLER: 'replaced' } });
-    template = app.synth().getStackByName('ConstructTest').template as CfnTemplate;
+    template = Template.fromStack(stack);
   });
 
-  const fnProps = () => resourcesOfType(template, 'AWS::Lambda::Function')[0]![1].Properties ?? {};
-
   it('lets props win over the defaults', () => {
-    expect(fnProps()).toMatchObject({ MemorySize: 192, Timeout: 7, Architectures: ['x86_64'], Runtime: 'nodejs22.x' });
-    expect(resourcesOfType(template, 'AWS::Logs::LogGroup')[0]![1].Properties?.RetentionInDays).toBe(14);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 192, Timeout: 7, Architectures: ['x86_64'], Runtime: 'nodejs22.x' });
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
   });
 
   it("merges the caller's environment over the base one, and each binding's over both", () => {
-    const vars = (fnProps().Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(vars).toMatchObject({
-      POWERTOOLS_SERVICE_NAME: 'overridden',
-      POWERTOOLS_METRICS_NAMESPACE: 'TopicWebhooks',
-      NODE_OPTIONS: '--enable-source-maps',
-      CALLER: 'replaced',
-      LATER: 'added',
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: 'overridden',
+          POWERTOOLS_METRICS_NAMESPACE: 'TopicWebhooks',
+          NODE_OPTIONS: '--enable-source-maps',
+          CALLER: 'replaced',
+          LATER: 'added',
+          TABLE_NAME: Match.objectEquals({ Ref: stack.getLogicalId(table.node.defaultChild as never) }),
+          QUEUE_URL: Match.objectEquals({ Ref: stack.getLogicalId(queue.node.defaultChild as never) }),
+        },
+      },
     });
-    expect(vars.TABLE_NAME).toEqual({ Ref: stack.getLogicalId(table.node.defaultChild as never) });
-    expect(vars.QUEUE_URL).toEqual({ Ref: stack.getLogicalId(queue.node.defaultChild as never) });
   });
 
   it('grants nothing for an empty table binding, only SendMessage for a queue binding', () => {

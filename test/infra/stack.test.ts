@@ -1,23 +1,14 @@
+import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS, HTTP_ROUTES } from '#functions/routes.ts';
 import { loadConfig } from '#shared/config.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/observability.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/service-name.ts';
 import { createTableInput } from '#shared/store/table-schema.ts';
-import {
-  asList,
-  logicalIdOf,
-  resourcesOfType,
-  statementsOfRole,
-  synthesize,
-  type CfnResource,
-  type CfnTemplate,
-  type Statement,
-  type Synthesized,
-} from './synth.ts';
+import { asList, logicalIdOf, statementsOfRole, synthesize, type Statement, type Synthesized } from './synth.ts';
 
 /** The stack as `cdk synth` builds it for AWS with every default: deliverables 1 and 3 of the issue. */
 let s: Synthesized;
-let template: CfnTemplate;
+let template: Template;
 const ALL_FUNCTIONS = [...HTTP_FUNCTIONS, DELIVERY_FUNCTION] as const;
 type FunctionName = (typeof ALL_FUNCTIONS)[number];
 
@@ -32,12 +23,16 @@ const logGroupId = (name: FunctionName) => logicalIdOf(s.stack, s.stack.function
 const tableId = () => logicalIdOf(s.stack, s.stack.table);
 const queueId = () => logicalIdOf(s.stack, s.stack.queue);
 const dlqId = () => logicalIdOf(s.stack, s.stack.deadLetterQueue);
-const resource = (id: string): CfnResource => {
-  const found = template.Resources[id];
+/** The resource with this logical id, as synthesized, for the checks a matcher cannot express. */
+const props = (id: string) => {
+  const found = template.toJSON().Resources[id];
   if (!found) throw new Error(`no resource ${id}`);
-  return found;
+  return found.Properties ?? {};
 };
-const props = (id: string) => resource(id).Properties ?? {};
+/** The resource with this logical id matches `pattern`: `Match.objectLike` at every level unless a matcher in it says otherwise. */
+const expectResource = (id: string, pattern: object) => template.templateMatches({ Resources: { [id]: pattern } });
+const expectProps = (id: string, properties: object) => expectResource(id, { Properties: properties });
+const expectFunction = (name: FunctionName, properties: object) => expectProps(fnId(name), properties);
 
 describe('REST API', () => {
   const restApiId = () => logicalIdOf(s.stack, s.stack.api.restApi);
@@ -52,15 +47,13 @@ describe('REST API', () => {
   }
 
   it('is a regional REST API (v1) that hands every body over base64-encoded', () => {
-    expect(resourcesOfType(template, 'AWS::ApiGateway::RestApi')).toHaveLength(1);
-    const api = props(restApiId());
-    expect(api.BinaryMediaTypes).toEqual(['*/*']);
-    expect(api.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    expectProps(restApiId(), { BinaryMediaTypes: ['*/*'], EndpointConfiguration: Match.objectEquals({ Types: ['REGIONAL'] }) });
   });
 
   it('has exactly the routes of functions/routes.ts, each a Lambda proxy integration of its function', () => {
-    const methods = resourcesOfType(template, 'AWS::ApiGateway::Method').map(([, m]) => {
-      const p = m.Properties ?? {};
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => {
+      const p = m.Properties;
       const integration = p.Integration as { Type: string; IntegrationHttpMethod: string; Uri: unknown };
       const target = /"Fn::GetAtt":\["(\w+)","Arn"\]/.exec(JSON.stringify(integration.Uri))?.[1];
       return {
@@ -88,57 +81,55 @@ describe('REST API', () => {
   });
 
   it('lets API Gateway invoke each HTTP function, and no other principal', () => {
-    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').map(([, p]) => p.Properties ?? {});
-    expect(permissions).toHaveLength(HTTP_ROUTES.length);
-    for (const p of permissions) {
-      expect(p.Principal).toBe('apigateway.amazonaws.com');
-      expect(p.Action).toBe('lambda:InvokeFunction');
-      // Scoped to this API's own stage ARN, never `*`.
-      expect(JSON.stringify(p.SourceArn)).toContain(restApiId());
-    }
+    template.resourceCountIs('AWS::Lambda::Permission', HTTP_ROUTES.length);
+    template.allResourcesProperties('AWS::Lambda::Permission', { Principal: 'apigateway.amazonaws.com', Action: 'lambda:InvokeFunction' });
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).map((p) => p.Properties);
+    // Scoped to this API's own stage ARN, never `*`.
+    for (const p of permissions) expect(JSON.stringify(p.SourceArn)).toContain(restApiId());
     const invoked = new Set(permissions.map((p) => JSON.stringify(p.FunctionName)));
     expect(invoked).toEqual(new Set(HTTP_FUNCTIONS.map((name) => JSON.stringify({ 'Fn::GetAtt': [fnId(name), 'Arn'] }))));
   });
 
   describe('stage', () => {
-    const stage = () => {
-      const stages = resourcesOfType(template, 'AWS::ApiGateway::Stage');
-      expect(stages).toHaveLength(1);
-      return stages[0]![1].Properties ?? {};
+    /** The one stage has these properties. */
+    const expectStage = (properties: object) => {
+      template.resourceCountIs('AWS::ApiGateway::Stage', 1);
+      template.hasResourceProperties('AWS::ApiGateway::Stage', properties);
     };
 
     it('is named v1 and throttles every method', () => {
-      expect(stage().StageName).toBe('v1');
-      const settings = stage().MethodSettings as Record<string, unknown>[];
-      expect(settings).toHaveLength(1);
-      expect(settings[0]).toMatchObject({ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+      expectStage({
+        StageName: 'v1',
+        MethodSettings: [Match.objectLike({ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })],
+      });
     });
 
     it('logs execution errors only, never request or response data', () => {
-      const settings = (stage().MethodSettings as Record<string, unknown>[])[0]!;
-      expect(settings.LoggingLevel).toBe('ERROR');
-      expect(settings.DataTraceEnabled).toBe(false);
-      expect(settings.MetricsEnabled).toBe(true);
+      expectStage({ MethodSettings: [Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true })] });
     });
 
     it('writes access logs without bodies, headers (Authorization) or the query string (?token=)', () => {
-      const access = stage().AccessLogSetting as { Format: string; DestinationArn: unknown };
-      expect(JSON.stringify(access.DestinationArn)).toContain(logicalIdOf(s.stack, s.stack.api.accessLogGroup));
-      const fields = JSON.parse(access.Format) as Record<string, string>;
+      const destination = new Capture();
+      const format = new Capture(
+        Match.serializedJson(Match.objectLike({ requestId: '$context.requestId', status: '$context.status', resourcePath: '$context.resourcePath' })),
+      );
+      expectStage({ AccessLogSetting: { DestinationArn: destination, Format: format } });
+      expect(JSON.stringify(destination.asObject())).toContain(logicalIdOf(s.stack, s.stack.api.accessLogGroup));
+      const fields = JSON.parse(format.asString()) as Record<string, string>;
       expect(Object.values(fields).every((v) => v.startsWith('$context.'))).toBe(true);
-      expect(fields).toMatchObject({ requestId: '$context.requestId', status: '$context.status', resourcePath: '$context.resourcePath' });
       for (const forbidden of ['$input', 'header', 'authorization', 'querystring', 'requestOverride', '$context.path', 'body']) {
-        expect(access.Format.toLowerCase()).not.toContain(forbidden.toLowerCase());
+        expect(format.asString().toLowerCase()).not.toContain(forbidden.toLowerCase());
       }
-      expect(props(logicalIdOf(s.stack, s.stack.api.accessLogGroup)).RetentionInDays).toBe(30);
+      expectProps(logicalIdOf(s.stack, s.stack.api.accessLogGroup), { RetentionInDays: 30 });
     });
 
     it('has the account-wide CloudWatch role API Gateway needs for logging (AWS target)', () => {
-      const accounts = resourcesOfType(template, 'AWS::ApiGateway::Account');
-      expect(accounts).toHaveLength(1);
-      expect(JSON.stringify(accounts[0]![1].Properties?.CloudWatchRoleArn)).toContain('CloudWatchRole');
+      template.resourceCountIs('AWS::ApiGateway::Account', 1);
+      const roleArn = new Capture();
+      template.hasResourceProperties('AWS::ApiGateway::Account', { CloudWatchRoleArn: roleArn });
+      expect(JSON.stringify(roleArn.asObject())).toContain('CloudWatchRole');
       // Shared by every API of the account: kept when this stack goes.
-      const role = resourcesOfType(template, 'AWS::IAM::Role').find(([id]) => id.includes('CloudWatchRole'));
+      const role = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) => id.includes('CloudWatchRole'));
       expect(role?.[1].DeletionPolicy).toBe('Retain');
     });
   });
@@ -146,17 +137,22 @@ describe('REST API', () => {
   describe('API Gateway errors in the service error JSON (§2)', () => {
     const responses = () =>
       new Map(
-        resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => {
-          const p = r.Properties ?? {};
+        Object.values(template.findResources('AWS::ApiGateway::GatewayResponse')).map((r) => {
+          const p = r.Properties;
           const body = JSON.parse((p.ResponseTemplates as Record<string, string>)['application/json']!) as unknown;
           return [String(p.ResponseType), { status: p.StatusCode as string | undefined, body }];
         }),
       );
+    /** A gateway response of this type, with this status (none: API Gateway's default) and exactly this JSON error body. */
+    const expectResponse = (type: string, status: string | undefined, code: string) =>
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: status ?? Match.absent(),
+        ResponseTemplates: { 'application/json': Match.serializedJson({ error: { code, message: Match.stringLikeRegexp('.+') } }) },
+      });
 
     it('answers an unknown route or method 404 NOT_FOUND_ERROR instead of 403 "Missing Authentication Token"', () => {
-      const missing = responses().get('MISSING_AUTHENTICATION_TOKEN');
-      expect(missing?.status).toBe('404');
-      expect(missing?.body).toEqual({ error: { code: 'NOT_FOUND_ERROR', message: expect.stringMatching(/.+/) } });
+      expectResponse('MISSING_AUTHENTICATION_TOKEN', '404', 'NOT_FOUND_ERROR');
     });
 
     it.each([
@@ -170,9 +166,7 @@ describe('REST API', () => {
       ['INTEGRATION_FAILURE', '500', 'INTERNAL_SERVER_ERROR'],
       ['DEFAULT_5XX', '500', 'INTERNAL_SERVER_ERROR'],
     ])('maps %s to status %s and %s', (type, status, code) => {
-      const response = responses().get(type);
-      expect(response?.status).toBe(status);
-      expect(response?.body).toEqual({ error: { code, message: expect.stringMatching(/.+/) } });
+      expectResponse(type, status, code);
     });
 
     it('renders every gateway response in the error shape, with a status that matches its code', () => {
@@ -200,9 +194,9 @@ describe('functions', () => {
   const env = (name: FunctionName) => (fn(name).Environment as { Variables: Record<string, unknown> }).Variables;
 
   it('has one Node 22 arm64 function per operation, bundled as index.handler', () => {
-    expect(resourcesOfType(template, 'AWS::Lambda::Function')).toHaveLength(ALL_FUNCTIONS.length);
+    template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length);
     for (const name of ALL_FUNCTIONS) {
-      expect(fn(name), name).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expectFunction(name, { Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
     }
   });
 
@@ -213,7 +207,7 @@ describe('functions', () => {
     ['health', 128, 5],
     [DELIVERY_FUNCTION, 512, 30],
   ] as const)('sizes %s at %i MB and %i s', (name, memory, timeout) => {
-    expect(fn(name)).toMatchObject({ MemorySize: memory, Timeout: timeout });
+    expectFunction(name, { MemorySize: memory, Timeout: timeout });
   });
 
   it('gives delivery time for a 5 s POST plus its reads and writes, and the queue six times that', () => {
@@ -224,29 +218,36 @@ describe('functions', () => {
 
   it('logs each function to its own log group with retention, and never through Custom::LogRetention', () => {
     for (const name of ALL_FUNCTIONS) {
-      expect(fn(name).LoggingConfig, name).toEqual({ LogGroup: { Ref: logGroupId(name) } });
-      expect(props(logGroupId(name)).RetentionInDays, name).toBe(30);
+      expectFunction(name, { LoggingConfig: Match.objectEquals({ LogGroup: { Ref: logGroupId(name) } }) });
+      expectProps(logGroupId(name), { RetentionInDays: 30 });
     }
-    expect(resourcesOfType(template, 'AWS::Logs::LogGroup')).toHaveLength(ALL_FUNCTIONS.length + 1);
-    expect(Object.values(template.Resources).some((r) => r.Type.startsWith('Custom::'))).toBe(false);
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_FUNCTIONS.length + 1);
+    const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(types.some((type) => type.startsWith('Custom::'))).toBe(false);
   });
 
   it('configures every function through the environment shared/config.ts reads, never DEV_API_KEY', () => {
     for (const name of ALL_FUNCTIONS) {
-      const vars = env(name);
-      expect(vars.TABLE_NAME, name).toEqual({ Ref: tableId() });
-      expect(vars, name).toMatchObject({
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
-        MAX_MESSAGE_BYTES: '131072',
-        MAX_WEBHOOKS_PER_CACHE: '100',
-        DELIVERY_RECORD_TTL_DAYS: '7',
-        PUBLISH_SEND_CONCURRENCY: '8',
-        DELIVERY_USER_AGENT: 'Momento/1.0 (Webhooks; +https://docs.momentohq.com/topics/webhooks)',
+      expectFunction(name, {
+        Environment: {
+          Variables: {
+            TABLE_NAME: Match.objectEquals({ Ref: tableId() }),
+            POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+            POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+            NODE_OPTIONS: '--enable-source-maps',
+            MAX_MESSAGE_BYTES: '131072',
+            MAX_WEBHOOKS_PER_CACHE: '100',
+            DELIVERY_RECORD_TTL_DAYS: '7',
+            PUBLISH_SEND_CONCURRENCY: '8',
+            DELIVERY_USER_AGENT: 'Momento/1.0 (Webhooks; +https://docs.momentohq.com/topics/webhooks)',
+            DEV_API_KEY: Match.absent(),
+            AWS_ENDPOINT_URL: Match.absent(),
+            DESTINATION_ALLOWLIST: Match.absent(),
+          },
+        },
       });
-      for (const forbidden of ['DEV_API_KEY', 'AWS_ENDPOINT_URL', 'DESTINATION_ALLOWLIST']) expect(vars, name).not.toHaveProperty(forbidden);
       // What the function would parse at cold start, resource names filled in.
+      const vars = env(name);
       const literal = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${k}`]));
       const config = loadConfig(literal);
       expect(config.maxMessageBytes).toBe(131072);
@@ -255,8 +256,10 @@ describe('functions', () => {
   });
 
   it('gives the queue URL to publish only', () => {
-    expect(env('publish-message').QUEUE_URL).toEqual({ Ref: queueId() });
-    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'publish-message')) expect(env(name), name).not.toHaveProperty('QUEUE_URL');
+    expectFunction('publish-message', { Environment: { Variables: { QUEUE_URL: Match.objectEquals({ Ref: queueId() }) } } });
+    for (const name of ALL_FUNCTIONS.filter((n) => n !== 'publish-message')) {
+      expectFunction(name, { Environment: { Variables: { QUEUE_URL: Match.absent() } } });
+    }
   });
 });
 
@@ -312,8 +315,8 @@ describe('least-privilege IAM', () => {
   });
 
   it('never grants a wildcard action or resource', () => {
-    for (const [id, policy] of resourcesOfType(template, 'AWS::IAM::Policy')) {
-      for (const statement of (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement) {
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
         for (const action of asList(statement.Action)) expect(action, id).not.toMatch(/(^\*$|:\*$)/);
         for (const r of asList(statement.Resource as unknown[])) expect(r, id).not.toBe('*');
       }
@@ -322,10 +325,9 @@ describe('least-privilege IAM', () => {
 
   it('gives each function its own role, without managed policies, writing only its own log group', () => {
     for (const name of ALL_FUNCTIONS) {
-      expect(props(fnId(name)).Role).toEqual({ 'Fn::GetAtt': [roleId(name), 'Arn'] });
-      const role = props(roleId(name));
-      expect(role.ManagedPolicyArns, name).toBeUndefined();
-      expect(JSON.stringify(role.AssumeRolePolicyDocument)).toContain('lambda.amazonaws.com');
+      expectFunction(name, { Role: Match.objectEquals({ 'Fn::GetAtt': [roleId(name), 'Arn'] }) });
+      expectProps(roleId(name), { ManagedPolicyArns: Match.absent() });
+      expect(JSON.stringify(props(roleId(name)).AssumeRolePolicyDocument)).toContain('lambda.amazonaws.com');
       const logs = statementsOfRole(template, roleId(name)).filter((st) => asList(st.Action).some((a) => a.startsWith('logs:')));
       expect(logs, name).toEqual([
         { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId(name), 'Arn'] } },
@@ -362,131 +364,135 @@ describe('table', () => {
 
   it('matches createTableInput (the table local mode creates): keys, attributes, indexes and projections', () => {
     const input = createTableInput('any');
-    expect(resourcesOfType(template, 'AWS::DynamoDB::Table')).toHaveLength(1);
-    expect(table().KeySchema).toEqual(input.KeySchema);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expectProps(tableId(), { KeySchema: Match.exact(input.KeySchema), BillingMode: input.BillingMode });
     const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => String(a.AttributeName).localeCompare(String(b.AttributeName));
     expect([...(table().AttributeDefinitions as Key[])].sort(byName)).toEqual([...input.AttributeDefinitions!].sort(byName));
     const indexes = (table().GlobalSecondaryIndexes as Index[]).map(normalizeIndex).sort((a, b) => a.IndexName.localeCompare(b.IndexName));
     const expected = (input.GlobalSecondaryIndexes as Index[]).map(normalizeIndex).sort((a, b) => a.IndexName.localeCompare(b.IndexName));
     expect(indexes).toEqual(expected);
-    expect(table().BillingMode).toBe(input.BillingMode);
   });
 
   it('is on-demand with point-in-time recovery, TTL on expiresAt and deletion protection; kept on stack deletion', () => {
-    expect(table()).toMatchObject({
-      BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      DeletionProtectionEnabled: true,
+    expectResource(tableId(), {
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        DeletionProtectionEnabled: true,
+      },
+      DeletionPolicy: 'Retain',
     });
-    expect(resource(tableId()).DeletionPolicy).toBe('Retain');
   });
 });
 
 describe('delivery queue', () => {
   it('sends a message to the dead-letter queue after five receives; both queues encrypted', () => {
-    expect(props(queueId())).toMatchObject({
+    expectProps(queueId(), {
       SqsManagedSseEnabled: true,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId(), 'Arn'] }, maxReceiveCount: 5 },
       VisibilityTimeout: 180,
     });
-    expect(props(dlqId())).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    expectProps(dlqId(), { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
   });
 
   it('refuses any access to either queue without TLS', () => {
     for (const queue of [queueId(), dlqId()]) {
-      const policy = resourcesOfType(template, 'AWS::SQS::QueuePolicy').find(([, p]) =>
-        JSON.stringify(p.Properties?.Queues) === JSON.stringify([{ Ref: queue }]),
-      );
-      expect(policy, queue).toBeDefined();
-      expect((policy![1].Properties?.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual({
-        Action: 'sqs:*',
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        Effect: 'Deny',
-        Principal: { AWS: '*' },
-        Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: Match.exact([{ Ref: queue }]),
+        PolicyDocument: {
+          // arrayWith compares plain elements exactly.
+          Statement: Match.arrayWith([
+            {
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+            },
+          ]),
+        },
       });
     }
   });
 
   it('feeds the delivery function in batches of ten with ReportBatchItemFailures and no batching window', () => {
-    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(1);
-    const mapping = mappings[0]![1].Properties ?? {};
-    expect(mapping).toEqual({
-      BatchSize: 10,
-      EventSourceArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
-      FunctionName: { Ref: fnId(DELIVERY_FUNCTION) },
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResource('AWS::Lambda::EventSourceMapping', {
+      Properties: Match.objectEquals({
+        BatchSize: 10,
+        EventSourceArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+        FunctionName: { Ref: fnId(DELIVERY_FUNCTION) },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+      // The role's grants exist before the mapping starts polling.
+      DependsOn: Match.arrayWith([roleId(DELIVERY_FUNCTION)]),
     });
-    // The role's grants exist before the mapping starts polling.
-    expect(mappings[0]![1].DependsOn).toContain(roleId(DELIVERY_FUNCTION));
   });
 });
 
 describe('alarms and dashboard', () => {
-  const alarms = () => resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
-
   it('alarms as soon as one message is in the dead-letter queue', () => {
-    expect(alarms()).toContainEqual(
-      expect.objectContaining({
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId(), 'QueueName'] } }],
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: Match.exact([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId(), 'QueueName'] } }]),
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
   });
 
   it('alarms on the delivery failure rate computed from the metrics delivery emits', () => {
-    const rate = alarms().find((a) => JSON.stringify(a.Metrics ?? '').includes('DeliveryFailed'));
-    expect(rate).toBeDefined();
-    expect(rate!.Threshold).toBe(10);
-    const metrics = rate!.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: Record<string, unknown>; Stat: string } }[];
-    const stat = (id: string) => metrics.find((m) => m.Id === id)?.MetricStat;
+    const withMetric = (metric: object) => ({ Properties: { Metrics: Match.arrayWith([Match.objectLike(metric)]) } });
+    const rate = template.getResourceId('AWS::CloudWatch::Alarm', withMetric({ MetricStat: { Metric: { MetricName: 'DeliveryFailed' } } }));
+    expectProps(rate, { Threshold: 10 });
     for (const [id, metricName] of [['succeeded', 'DeliverySucceeded'], ['failed', 'DeliveryFailed']] as const) {
-      expect(stat(id)).toEqual({
-        Metric: { Namespace: METRICS_NAMESPACE, MetricName: metricName, Dimensions: [{ Name: 'service', Value: SERVICE_NAME }] },
-        Period: 300,
-        Stat: 'Sum',
-      });
+      expectResource(
+        rate,
+        withMetric({
+          Id: id,
+          MetricStat: Match.objectEquals({
+            Metric: { Namespace: METRICS_NAMESPACE, MetricName: metricName, Dimensions: [{ Name: 'service', Value: SERVICE_NAME }] },
+            Period: 300,
+            Stat: 'Sum',
+          }),
+        }),
+      );
     }
-    expect(metrics.find((m) => m.Expression)?.Expression).toContain('100 * FILL(failed, 0) / (FILL(succeeded, 0) + FILL(failed, 0))');
+    const expression = '100 * FILL(failed, 0) / (FILL(succeeded, 0) + FILL(failed, 0))';
+    expectResource(rate, withMetric({ Expression: Match.stringLikeRegexp(expression.replace(/[()*+]/g, '\\$&')) }));
   });
 
   it('alarms on errors and throttles of every function', () => {
     for (const name of ALL_FUNCTIONS) {
       for (const metricName of ['Errors', 'Throttles']) {
-        expect(alarms(), `${name} ${metricName}`).toContainEqual(
-          expect.objectContaining({
-            Namespace: 'AWS/Lambda',
-            MetricName: metricName,
-            Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId(name) } }],
-            Threshold: 1,
-          }),
-        );
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metricName,
+          Dimensions: Match.exact([{ Name: 'FunctionName', Value: { Ref: fnId(name) } }]),
+          Threshold: 1,
+        });
       }
     }
   });
 
   it('builds a dashboard on AWS', () => {
-    expect(resourcesOfType(template, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });
 
 describe('outputs', () => {
   it('are exactly ApiUrl, RestApiId, StageName, TableName, QueueUrl and DlqUrl', () => {
     const restApi = logicalIdOf(s.stack, s.stack.api.restApi);
-    const stage = resourcesOfType(template, 'AWS::ApiGateway::Stage')[0]![0];
-    expect(Object.keys(template.Outputs ?? {}).sort()).toEqual(['ApiUrl', 'DlqUrl', 'QueueUrl', 'RestApiId', 'StageName', 'TableName']);
-    const value = (key: string) => template.Outputs?.[key]?.Value;
-    expect(value('RestApiId')).toEqual({ Ref: restApi });
-    expect(value('StageName')).toEqual({ Ref: stage });
-    expect(value('TableName')).toEqual({ Ref: tableId() });
-    expect(value('QueueUrl')).toEqual({ Ref: queueId() });
-    expect(value('DlqUrl')).toEqual({ Ref: dlqId() });
-    expect(value('ApiUrl')).toEqual({
+    const stage = template.getResourceId('AWS::ApiGateway::Stage');
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'DlqUrl', 'QueueUrl', 'RestApiId', 'StageName', 'TableName']);
+    const expectValue = (key: string, value: object) => template.hasOutput(key, { Value: Match.exact(value) });
+    expectValue('RestApiId', { Ref: restApi });
+    expectValue('StageName', { Ref: stage });
+    expectValue('TableName', { Ref: tableId() });
+    expectValue('QueueUrl', { Ref: queueId() });
+    expectValue('DlqUrl', { Ref: dlqId() });
+    expectValue('ApiUrl', {
       'Fn::Join': ['', ['https://', { Ref: restApi }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/v1']],
     });
   });

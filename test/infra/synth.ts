@@ -1,29 +1,21 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/build.ts';
-import { PROJECT_ROOT } from '../../infra/constructs/service-function.ts';
+import { PROJECT_ROOT } from '../../infra/project-root.ts';
 import type { TopicWebhooksStack } from '../../infra/stack.ts';
 
-/** A CloudFormation resource as synthesized. */
-export interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-  DependsOn?: string[];
-  Metadata?: Record<string, unknown>;
-}
-
-export interface CfnTemplate {
-  Resources: Record<string, CfnResource>;
-  Outputs?: Record<string, { Value: unknown; Description?: string }>;
-}
+/**
+ * What the infra tests share beyond `aws-cdk-lib/assertions` (`Template`, `Match`, `Capture`):
+ * how this project's app is built for a test, and the IAM statements attached to one role,
+ * which the assertions library has no single call for.
+ */
 
 export interface Synthesized {
   app: App;
   stack: TopicWebhooksStack;
-  template: CfnTemplate;
+  template: Template;
 }
 
 /** cdk.json's context (feature flags), so tests synthesize what the CLI synthesizes. */
@@ -42,14 +34,8 @@ export function synthesize(context: Record<string, unknown> = {}): Synthesized {
     context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context },
   });
   const stack = buildApp(app);
-  const assembly = app.synth();
-  const template = assembly.getStackByName(stack.stackName).template as CfnTemplate;
-  return { app, stack, template };
-}
-
-/** Resources of one type, by logical id. */
-export function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {
-  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+  // Synthesizes the app once (validations, so cdk-nag, included); the assembly is cached on the app.
+  return { app, stack, template: Template.fromStack(stack) };
 }
 
 /** The logical id of a construct's default CloudFormation resource. */
@@ -65,16 +51,11 @@ export interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
+/** IAM takes a single value or a list for Action and Resource. */
 export const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** Every statement of every AWS::IAM::Policy attached to a role (by the role's logical id). */
-export function statementsOfRole(template: CfnTemplate, roleLogicalId: string): Statement[] {
-  const statements: Statement[] = [];
-  for (const [, policy] of resourcesOfType(template, 'AWS::IAM::Policy')) {
-    const roles = asList(policy.Properties?.Roles as unknown[]);
-    if (!roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }))) continue;
-    const document = policy.Properties?.PolicyDocument as { Statement: Statement[] };
-    statements.push(...document.Statement);
-  }
-  return statements;
+export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleLogicalId }]) } });
+  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }

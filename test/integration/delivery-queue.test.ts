@@ -7,9 +7,10 @@ import {
   type SendMessageBatchCommandOutput,
 } from '@aws-sdk/client-sqs';
 import { createDeliveryQueues, startFauxqs, type RunningEmulator } from '#local/emulators.ts';
-import { DeliveryQueue } from '#shared/queue/delivery-queue.ts';
+import { SqsDeliveryQueue } from '#shared/queue/delivery-queue.ts';
 import { InternalServerError } from '#shared/errors.ts';
-import { decodeDeliveryTask, type DeliveryTask } from '#shared/delivery/queue-message.ts';
+import { decodeDeliveryTask } from '#shared/delivery/queue-message.ts';
+import type { DeliveryTask } from '#shared/delivery/model.ts';
 
 /**
  * Publish's fan-out sender against fauxqs. fauxqs never fails a batch entry, so a middleware on
@@ -44,7 +45,6 @@ function flakyClient(failures: number): SQSClient {
 }
 
 const task = (i: number): DeliveryTask => ({
-  v: 1,
   cacheName: 'c',
   topicName: 't',
   webhookName: `w${i}`,
@@ -52,7 +52,7 @@ const task = (i: number): DeliveryTask => ({
   sequenceNumber: 1,
   eventTimestamp: 1,
   tokenId: '',
-  textBase64: 'aGk=',
+  text: 'hi',
 });
 
 async function drain(sqs: SQSClient): Promise<string[]> {
@@ -88,13 +88,13 @@ describe('DeliveryQueue (fault injection on the SQS client: SQS cannot be made t
   it('resends the entries a batch reports as failed, so every task is queued exactly once', async () => {
     const sqs = flakyClient(4);
     const tasks = Array.from({ length: 25 }, (_, i) => task(i));
-    await new DeliveryQueue(sqs, queueUrl, 3).sendAll(tasks);
+    await new SqsDeliveryQueue(sqs, queueUrl, 3).sendAll(tasks);
     expect((await drain(sqs)).sort()).toEqual(tasks.map((t) => t.webhookName).sort());
   });
 
   it('fails the publish (500) when entries are still refused after its retries, rather than losing them silently', async () => {
     const sqs = flakyClient(1_000);
-    const send = new DeliveryQueue(sqs, queueUrl, 2).sendAll([task(1), task(2)]);
+    const send = new SqsDeliveryQueue(sqs, queueUrl, 2).sendAll([task(1), task(2)]);
     await expect(send).rejects.toBeInstanceOf(InternalServerError);
     await drain(sqs);
   });

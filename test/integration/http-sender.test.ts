@@ -1,12 +1,12 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { LookupAddress, LookupAllOptions } from 'node:dns';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWebhookSender, type ConnectOptions, type Connector } from '#shared/delivery/http-sender.ts';
+import { createWebhookSender, type ConnectOptions, type Connector } from '#shared/http/webhook-sender.ts';
 import type { DestinationPolicy, Resolver } from '#shared/destination.ts';
-import type { DeliveryOutcome } from '#shared/delivery/outcome.ts';
+import type { DeliveryOutcome } from '#shared/delivery/model.ts';
 import { DEFAULT_USER_AGENT } from '#shared/config.ts';
+import { TestReceiver, type ReceiverBehaviour } from '../helpers/receiver.ts';
 
 /**
  * The outbound POST against real receivers on 127.0.0.1 (§3), and the connect-time SSRF guard
@@ -16,63 +16,14 @@ import { DEFAULT_USER_AGENT } from '#shared/config.ts';
 const LOCAL: DestinationPolicy = { allowLoopbackHttp: true, allowlist: [] };
 const STRICT: DestinationPolicy = { allowLoopbackHttp: false, allowlist: [] };
 
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-  remotePort: number;
-}
-
-interface Receiver {
-  port: number;
-  url(path?: string): string;
-  requests: Received[];
-  /** Every TCP connection accepted, and whether it has closed. */
-  connections: { socket: Socket; closed: Promise<void> }[];
-  close(): Promise<void>;
-}
-
-type Respond = (req: IncomingMessage, res: ServerResponse) => void;
-
-const servers: Server[] = [];
+const receivers: TestReceiver[] = [];
 let senders: { close(): void }[] = [];
 
-async function startReceiver(respond: Respond = (_req, res) => void res.writeHead(204).end()): Promise<Receiver> {
-  const requests: Received[] = [];
-  const connections: Receiver['connections'] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      requests.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-        remotePort: req.socket.remotePort ?? -1,
-      });
-      respond(req, res);
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    connections.push({ socket, closed: new Promise((resolve) => socket.on('close', () => resolve())) });
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    url: (path = '/hook') => `http://127.0.0.1:${port}${path}`,
-    requests,
-    connections,
-    close: () => closeServer(server),
-  };
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+/** A TestReceiver closed after the test; by default it answers 204. */
+async function startReceiver(behaviour?: ReceiverBehaviour): Promise<TestReceiver> {
+  const receiver = await TestReceiver.start(behaviour);
+  receivers.push(receiver);
+  return receiver;
 }
 
 /** A connector that records every dial and really connects (tests only ever reach 127.0.0.1). */
@@ -125,7 +76,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   for (const s of senders) s.close();
-  await Promise.all(servers.splice(0).map((server) => closeServer(server)));
+  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
 });
 
 describe('delivery', () => {
@@ -144,8 +95,8 @@ describe('delivery', () => {
     expect(receiver.requests).toHaveLength(1);
     const [received] = receiver.requests;
     expect(received?.method).toBe('POST');
-    expect(received?.url).toBe('/hook?x=1');
-    expect(received?.body).toBe(request.body);
+    expect(received?.path).toBe('/hook?x=1');
+    expect(received?.body.toString('utf8')).toBe(request.body);
     expect(received?.headers).toEqual({
       'content-type': 'application/json',
       'momento-signature': request.signature,
@@ -176,26 +127,26 @@ describe('delivery', () => {
     [500, 'http_error'],
     [503, 'http_error'],
   ] as const)('status %i is %s', async (status, kind) => {
-    const receiver = await startReceiver((_req, res) => void res.writeHead(status).end('response body is ignored'));
+    const receiver = await startReceiver({ respond: (_req, res) => void res.writeHead(status).end('response body is ignored') });
     expect(await sender().send(delivery(receiver.url()))).toMatchObject({ kind, statusCode: status });
     expect(receiver.requests).toHaveLength(1);
   });
 
   it.each([301, 302, 303, 307, 308])('never follows a %i redirect', async (status) => {
     const target = await startReceiver();
-    const receiver = await startReceiver((_req, res) => void res.writeHead(status, { location: target.url('/elsewhere') }).end());
-    const sameHost = await startReceiver((_req, res) => void res.writeHead(status, { location: '/elsewhere' }).end());
+    const receiver = await startReceiver({ status, headers: { location: target.url('/elsewhere') } });
+    const sameHost = await startReceiver({ status, headers: { location: '/elsewhere' } });
 
     expect(await sender().send(delivery(receiver.url()))).toMatchObject({ kind: 'http_error', statusCode: status });
     expect(await sender().send(delivery(sameHost.url()))).toMatchObject({ kind: 'http_error', statusCode: status });
-    expect(receiver.requests.map((r) => r.url)).toEqual(['/hook']);
-    expect(sameHost.requests.map((r) => r.url)).toEqual(['/hook']);
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/hook']);
+    expect(sameHost.requests.map((r) => r.path)).toEqual(['/hook']);
     expect(target.requests).toEqual([]);
     expect(target.connections).toEqual([]);
   });
 
   it('times out a receiver that never answers', async () => {
-    const receiver = await startReceiver(() => undefined);
+    const receiver = await startReceiver({ respond: () => undefined });
     const outcome = await sender({ timeoutMs: 300 }).send(delivery(receiver.url()));
     expect(outcome).toEqual({ kind: 'timeout', latencyMs: expect.any(Number), attemptedAt: expect.any(Number) });
     expect(receiver.requests).toHaveLength(1);
@@ -222,9 +173,11 @@ describe('delivery', () => {
   // §3: success is a 2xx status within the deadline; the body is ignored, so a body that never
   // ends only ends the draining at the deadline, it does not turn the status into a timeout.
   it('lets a 2xx status received in time decide even when the body never ends', async () => {
-    const receiver = await startReceiver((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.write('partial');
+    const receiver = await startReceiver({
+      respond: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('partial');
+      },
     });
     const outcome = await sender({ timeoutMs: 300 }).send(delivery(receiver.url()));
     expect(outcome).toMatchObject({ kind: 'delivered', statusCode: 200 });
@@ -281,7 +234,7 @@ describe('connections', () => {
   });
 
   it('reads a response body up to the cap and keeps the connection', async () => {
-    const receiver = await startReceiver((_req, res) => void res.writeHead(200).end('x'.repeat(1024)));
+    const receiver = await startReceiver({ respond: (_req, res) => void res.writeHead(200).end('x'.repeat(1024)) });
     const s = sender({ maxResponseBytes: 1024 });
     await s.send(delivery(receiver.url()));
     await s.send(delivery(receiver.url()));
@@ -289,7 +242,7 @@ describe('connections', () => {
   });
 
   it('drops the connection of a response body over the cap instead of pooling it', async () => {
-    const receiver = await startReceiver((_req, res) => void res.writeHead(200).end('x'.repeat(1025)));
+    const receiver = await startReceiver({ respond: (_req, res) => void res.writeHead(200).end('x'.repeat(1025)) });
     const s = sender({ maxResponseBytes: 1024 });
     expect(await s.send(delivery(receiver.url()))).toMatchObject({ kind: 'delivered', statusCode: 200 });
     await receiver.connections[0]?.closed;
@@ -300,14 +253,16 @@ describe('connections', () => {
 
   it('stops reading an endless response body at the cap', async () => {
     // With the deadline far beyond the test's own timeout, only the cap can end this send.
-    const receiver = await startReceiver((_req, res) => {
-      res.writeHead(200);
-      const chunk = Buffer.alloc(16 * 1024, 'x');
-      const pump = () => {
-        while (!res.destroyed && res.write(chunk));
-        if (!res.destroyed) res.once('drain', pump);
-      };
-      pump();
+    const receiver = await startReceiver({
+      respond: (_req, res) => {
+        res.writeHead(200);
+        const chunk = Buffer.alloc(16 * 1024, 'x');
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        pump();
+      },
     });
     const outcome = await sender({ timeoutMs: 600_000 }).send(delivery(receiver.url()));
     expect(outcome).toMatchObject({ kind: 'delivered', statusCode: 200 });

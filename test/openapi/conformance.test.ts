@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, webhookPath, type ApiCall, type ApiCaller, type ApiResponse } from '../helpers/api-client.ts';
 import { TestReceiver } from '../helpers/receiver.ts';
 import { startLocal, type LocalService } from '../client/local.ts';
-import type { Schema } from './json-schema.ts';
-import { deref, documentedStatuses, openapi, operation, responseSchema, validator, type Operation } from './document.ts';
+import { DOC, deref, documentedStatuses, openapi, operation, responseSchema, validator, type Operation, type Schema } from './document.ts';
 
 /**
  * docs/openapi.yaml against the running service: every route and every documented status is
@@ -147,7 +146,7 @@ describe('docs/openapi.yaml against local mode', () => {
     for (const [method, path] of [['GET', '/nope'], ['PATCH', '/keys']] as const) {
       const res = await api(method, path);
       expect(res.status).toBe(404);
-      expect(validator.validate(res.json, { $ref: '#/components/schemas/NotFoundError' })).toEqual([]);
+      expect(validator.validate(res.json, { $ref: `${DOC}#/components/schemas/NotFoundError` })).toEqual([]);
     }
   });
 

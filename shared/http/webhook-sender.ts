@@ -12,8 +12,7 @@ import {
   type DestinationPolicy,
   type Resolver,
 } from '../destination.ts';
-import type { WebhookSender } from './deliver-batch.ts';
-import type { DeliveryOutcome, OutcomeKind } from './outcome.ts';
+import type { DeliveryOutcome, DeliveryRequest, OutcomeKind, WebhookSender } from '../delivery/model.ts';
 
 /**
  * What a connector is asked to open: always a vetted IP address (`host`), never a name, with
@@ -155,7 +154,7 @@ export function createWebhookSender(options: WebhookSenderOptions): ClosableWebh
     }
   }
 
-  async function send(request: { url: string; body: string; signature: string }): Promise<DeliveryOutcome> {
+  async function send(request: DeliveryRequest): Promise<DeliveryOutcome> {
     const attemptedAt = Date.now();
     const started = performance.now();
     const outcome = (kind: OutcomeKind, statusCode?: number): DeliveryOutcome => ({

@@ -279,7 +279,6 @@ describe('the delivery handler', () => {
     await putWebhook(cache, 'w', 't', r.url());
     const record = await runtime().webhooks.get({ cacheName: cache, webhookName: 'w' });
     return {
-      v: 1 as const,
       cacheName: cache,
       topicName: 't',
       webhookName: 'w',
@@ -287,7 +286,7 @@ describe('the delivery handler', () => {
       sequenceNumber,
       eventTimestamp: Date.now(),
       tokenId: '',
-      textBase64: Buffer.from('dup').toString('base64'),
+      text: 'dup',
     };
   }
 

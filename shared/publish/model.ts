@@ -1,0 +1,13 @@
+/** The ports publishing needs: a per-topic sequence and the delivery queue. See docs/design.md#architecture. */
+import type { DeliveryTask } from '../delivery/model.ts';
+
+/** Per-(cache, topic) sequence numbers: 1 for the first message, +1 for each, never reused. */
+export interface SequenceCounter {
+  next(cacheName: string, topicName: string): Promise<number>;
+}
+
+/** Where publish hands deliveries over. */
+export interface DeliveryQueue {
+  /** Resolves when every task is queued; throws when any could not be. */
+  sendAll(tasks: readonly DeliveryTask[]): Promise<void>;
+}

@@ -1,0 +1,67 @@
+/**
+ * The webhook model and the repository it needs. Adapters (`shared/store/`) implement the
+ * repository; nothing here knows how webhooks are stored. See docs/design.md#data-model.
+ */
+
+/** A webhook's name within its cache: what clients address it by. */
+export interface WebhookIdentity {
+  cacheName: string;
+  webhookName: string;
+}
+
+/** A webhook as stored, secret included. Never returned to a client as is. */
+export interface WebhookRecord extends WebhookIdentity {
+  /** Random per incarnation: a webhook deleted and created again is a new webhook. */
+  webhookId: string;
+  topicName: string;
+  postUrl: string;
+  secret: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What listing shows of a webhook. */
+export type WebhookSummary = Pick<WebhookRecord, 'cacheName' | 'webhookName' | 'topicName' | 'postUrl'>;
+
+/** What the fan-out index holds of a webhook: enough to address a delivery. */
+export interface TopicSubscriber {
+  webhookName: string;
+  webhookId: string;
+}
+
+/** A webhook as clients see it: never with its secret. */
+export interface Webhook {
+  id: WebhookIdentity;
+  topicName: string;
+  destination: { postUrl: string };
+}
+
+export interface WebhookSecret {
+  secret: string;
+  webhookName: string;
+  cacheName: string;
+}
+
+/** A collision-free map key for a webhook identity (names are arbitrary strings). */
+export const identityKey = (id: WebhookIdentity): string => JSON.stringify([id.cacheName, id.webhookName]);
+
+/** Where webhooks live. Every read that decides a delivery or a secret is strongly consistent. */
+export interface WebhookRepository {
+  /** Updates topic and URL of an existing webhook, keeping its secret; undefined when it does not exist. */
+  updateExisting(id: WebhookIdentity, change: { topicName: string; postUrl: string; now: number }): Promise<WebhookRecord | undefined>;
+  /** Creates a webhook; false when one of that name exists already. */
+  create(record: WebhookRecord): Promise<boolean>;
+  /** Number of webhooks in a cache, read consistently (the per-cache limit). */
+  countInCache(cacheName: string): Promise<number>;
+  /** The cache's webhooks without their secrets, sorted by name. */
+  listByCache(cacheName: string): Promise<WebhookSummary[]>;
+  get(id: WebhookIdentity): Promise<WebhookRecord | undefined>;
+  /** Deletes a webhook; false when it did not exist. */
+  delete(id: WebhookIdentity): Promise<boolean>;
+  /** Replaces the secret of an existing webhook; undefined when it does not exist. */
+  replaceSecret(id: WebhookIdentity, secret: string, now: number): Promise<WebhookRecord | undefined>;
+  /** The current records of many webhooks in one batched, consistent read; missing ones are absent. */
+  getMany(ids: readonly WebhookIdentity[]): Promise<WebhookRecord[]>;
+  /** Pages of the webhooks on (cache, topic), from the fan-out index. */
+  subscribers(cacheName: string, topicName: string): AsyncIterable<TopicSubscriber[]>;
+}
