@@ -8,16 +8,18 @@ import { logger, metrics } from '#shared/observability.ts';
 import { runtime } from '#shared/runtime.ts';
 
 /**
- * SQS event source (ReportBatchItemFailures): one signed POST per claimed record. Only
- * records that failed before their claim go back to the queue.
+ * SQS event source (ReportBatchItemFailures): each record is a group of webhooks for one
+ * message, claimed once, then POSTed. Only records that failed before their claim go back to
+ * the queue.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(async (event) => {
+  .handler(async (event, context) => {
     const report = await deliverBatch(
       runtime(),
       event.Records.map((r) => ({ recordId: r.messageId, body: r.body })),
+      context.awsRequestId,
     );
     observeDeliveries(report);
     return { batchItemFailures: report.failedRecordIds.map((itemIdentifier) => ({ itemIdentifier })) };

@@ -1,5 +1,5 @@
 /**
- * The HTTP routes of §2 and the function that serves each. The CDK stack builds its REST API
+ * The HTTP routes of docs/design.md#http-api and the function that serves each. The CDK stack builds its REST API
  * from this list and local mode routes with it, so the two cannot drift apart.
  * Each name is a file `functions/<name>.ts` exporting `handler`.
  */
@@ -9,6 +9,8 @@ export const HTTP_FUNCTIONS = [
   'delete-webhook',
   'get-webhook-secret',
   'rotate-webhook-secret',
+  'list-deliveries',
+  'test-webhook',
   'publish-message',
   'create-key',
   'list-keys',
@@ -46,6 +48,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     path: '/webhooks/{cacheName}/{webhookName}/secret/rotate',
     functionName: 'rotate-webhook-secret',
   },
+  { method: 'GET', path: '/webhooks/{cacheName}/{webhookName}/deliveries', functionName: 'list-deliveries' },
+  { method: 'POST', path: '/webhooks/{cacheName}/{webhookName}/test', functionName: 'test-webhook' },
   { method: 'POST', path: '/topics/{cacheName}/{topicName}', functionName: 'publish-message' },
   { method: 'POST', path: '/keys', functionName: 'create-key' },
   { method: 'GET', path: '/keys', functionName: 'list-keys' },

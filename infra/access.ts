@@ -1,5 +1,5 @@
 import { DELIVERY_FUNCTION, type HttpFunctionName } from '#functions/routes.ts';
-import { apiKeyKey, deliveryKey, sequenceCounterKey, webhookKey } from '#shared/store/keys.ts';
+import { apiKeyKey, groupClaimKey, historyPartition, sequenceCounterKey, webhookKey } from '#shared/store/keys.ts';
 import { TABLE_KEYS } from '#shared/store/table-schema.ts';
 import type { TableGrant } from './constructs/service-function.ts';
 
@@ -11,7 +11,8 @@ export const KEY_PREFIXES = {
   apiKey: prefixOf(apiKeyKey('k').pk),
   cache: prefixOf(webhookKey('c', 'w').pk),
   topic: prefixOf(sequenceCounterKey('c', 't').pk),
-  delivery: prefixOf(deliveryKey({ cacheName: 'c', topicName: 't', webhookName: 'w', sequenceNumber: 1 }).pk),
+  claim: prefixOf(groupClaimKey({ cacheName: 'c', topicName: 't', sequenceNumber: 1, group: 0 }).pk),
+  history: prefixOf(historyPartition('w')),
 } as const;
 
 /** Every authenticated route reads the caller's API key item (shared/auth/principal.ts). */
@@ -23,12 +24,15 @@ const AUTHENTICATE: TableGrant = { actions: ['GetItem'], leadingKeyPrefixes: [KE
  * only by the webhook routes and by delivery, which signs with the secret. Publish updates its
  * topic's counter and queries the fan-out index, whose projection holds no secret; it cannot
  * read a webhook item by key. The key routes touch only `APIKEY#` items and the key index.
+ * Delivery claims groups (`CLAIM#`) and writes history (`HISTORY#`), which the history and
+ * test routes read and write.
  */
 export const TABLE_ACCESS: Readonly<Record<HttpFunctionName | typeof DELIVERY_FUNCTION, readonly TableGrant[]>> = {
   health: [],
-  'put-webhook': [AUTHENTICATE, { actions: ['UpdateItem', 'PutItem', 'Query'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
+  // Webhook items and the per-cache counter beside them (GetItem: the counter).
+  'put-webhook': [AUTHENTICATE, { actions: ['UpdateItem', 'PutItem', 'GetItem', 'Query'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
   'list-webhooks': [AUTHENTICATE, { actions: ['Query'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
-  'delete-webhook': [AUTHENTICATE, { actions: ['DeleteItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
+  'delete-webhook': [AUTHENTICATE, { actions: ['DeleteItem', 'UpdateItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
   'get-webhook-secret': [AUTHENTICATE, { actions: ['GetItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
   'rotate-webhook-secret': [AUTHENTICATE, { actions: ['UpdateItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
   'publish-message': [
@@ -36,12 +40,23 @@ export const TABLE_ACCESS: Readonly<Record<HttpFunctionName | typeof DELIVERY_FU
     { actions: ['UpdateItem'], leadingKeyPrefixes: [KEY_PREFIXES.topic] },
     { actions: ['Query'], index: TABLE_KEYS.topicIndex.name },
   ],
+  'list-deliveries': [
+    AUTHENTICATE,
+    { actions: ['GetItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] },
+    { actions: ['Query'], leadingKeyPrefixes: [KEY_PREFIXES.history] },
+  ],
+  'test-webhook': [
+    AUTHENTICATE,
+    { actions: ['GetItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] },
+    { actions: ['BatchWriteItem'], leadingKeyPrefixes: [KEY_PREFIXES.history] },
+  ],
   'create-key': [AUTHENTICATE, { actions: ['PutItem'], leadingKeyPrefixes: [KEY_PREFIXES.apiKey] }],
   'list-keys': [AUTHENTICATE, { actions: ['Query'], index: TABLE_KEYS.keyIndex.name }],
   'revoke-key': [AUTHENTICATE, { actions: ['DeleteItem'], leadingKeyPrefixes: [KEY_PREFIXES.apiKey] }],
   [DELIVERY_FUNCTION]: [
     { actions: ['BatchGetItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] },
-    { actions: ['PutItem', 'BatchWriteItem'], leadingKeyPrefixes: [KEY_PREFIXES.delivery] },
+    { actions: ['PutItem'], leadingKeyPrefixes: [KEY_PREFIXES.claim] },
+    { actions: ['BatchWriteItem'], leadingKeyPrefixes: [KEY_PREFIXES.history] },
   ],
 };
 

@@ -1,8 +1,9 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { MAX_MESSAGE_BYTES_CEILING } from '#shared/config.ts';
+import { loadConfig, MAX_MESSAGE_BYTES_CEILING } from '#shared/config.ts';
 import { validateAllowlist } from '#shared/destination.ts';
 import { SERVICE_DEFAULTS, targetDefaults, type ServiceSettings } from './defaults.ts';
+import { serviceEnvironment } from './environment.ts';
 
 /**
  * Stack configuration from CDK context (`cdk deploy -c stageName=prod -c batchSize=5`) or
@@ -24,6 +25,8 @@ export const CONTEXT_KEYS = [
   'userAgent',
   'deliveryRecordTtlDays',
   'publishSendConcurrency',
+  'deliveryGroupSize',
+  'deliveryPostConcurrency',
   'batchSize',
   'maxBatchingWindowSeconds',
   'deliveryMaxConcurrency',
@@ -69,6 +72,8 @@ export const settingsSchema = z
     userAgent: z.string().min(1).max(512),
     deliveryRecordTtlDays: int(1, 3650),
     publishSendConcurrency: int(1, 64),
+    deliveryGroupSize: int(1, 100),
+    deliveryPostConcurrency: int(1, 1000),
     // SQS event sources take up to 10 records without a batching window, 10,000 with one.
     batchSize: int(1, 10_000),
     maxBatchingWindowSeconds: int(0, 300),
@@ -110,6 +115,14 @@ export function resolveSettings(context: Record<string, unknown>, overrides: Par
   const settings: ServiceSettings = { ...SERVICE_DEFAULTS, ...targetDefaults(target), ...stripUndefined(parsed.data) };
   if (settings.batchSize > 10 && settings.maxBatchingWindowSeconds === 0) {
     throw new Error('invalid stack configuration: batchSize above 10 needs maxBatchingWindowSeconds of at least 1');
+  }
+  // The functions' own schema has the last word on their environment (e.g. a group of
+  // webhooks beside a message of the maximum size must fit in one queue message).
+  try {
+    loadConfig({ TABLE_NAME: 'synth', ...serviceEnvironment(settings) });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.replace(/^invalid configuration: /, '') : String(err);
+    throw new Error(`invalid stack configuration: ${reason}`, { cause: err });
   }
   if (settings.target === 'localstack') {
     // Neither exists in LocalStack's free image; asking for them there is a mistake, not a no-op.

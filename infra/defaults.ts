@@ -11,7 +11,7 @@ import { DELIVERY_FUNCTION } from '#functions/routes.ts';
  * constructs and the context parser start from these and let the caller's props win.
  */
 
-/** Where the stack goes: a real AWS account, or LocalStack's free image 4.14.0 (§7). */
+/** Where the stack goes: a real AWS account, or LocalStack's free image 4.14.0 (docs/design.md#deployment-targets). */
 export type DeployTarget = 'aws' | 'localstack';
 
 /** Lambda CPU architecture. */
@@ -25,7 +25,7 @@ export interface ServiceSettings {
   stageName: string;
   /** @default 'arm64' */
   architecture: FunctionArchitecture;
-  /** CIDRs deliveries may reach although §5 refuses them (`DESTINATION_ALLOWLIST`). @default [] */
+  /** CIDRs deliveries may reach although destination safety (docs/design.md#destination-safety) refuses them (`DESTINATION_ALLOWLIST`). @default [] */
   destinationAllowlist: string[];
   /** Largest published message in bytes (`MAX_MESSAGE_BYTES`). @default 131072 */
   maxMessageBytes: number;
@@ -37,6 +37,10 @@ export interface ServiceSettings {
   deliveryRecordTtlDays: number;
   /** Parallel SendMessageBatch calls per publish (`PUBLISH_SEND_CONCURRENCY`). @default 8 */
   publishSendConcurrency: number;
+  /** Webhooks per queue message (`DELIVERY_GROUP_SIZE`; 1 = one message per webhook). @default 10 */
+  deliveryGroupSize: number;
+  /** POSTs in flight at once in one delivery invocation (`DELIVERY_POST_CONCURRENCY`). @default 50 */
+  deliveryPostConcurrency: number;
   /** Records per delivery invocation. @default 10 */
   batchSize: number;
   /** Seconds the event source waits to fill a batch (0 = none). @default 0 */
@@ -109,6 +113,9 @@ export const FUNCTION_SIZING: Readonly<Record<HttpFunctionName | typeof DELIVERY
   'delete-webhook': { memorySizeMb: 256, timeoutSeconds: 10 },
   'get-webhook-secret': { memorySizeMb: 256, timeoutSeconds: 10 },
   'rotate-webhook-secret': { memorySizeMb: 256, timeoutSeconds: 10 },
+  'list-deliveries': { memorySizeMb: 256, timeoutSeconds: 10 },
+  // One POST with its 5 s deadline, then the history write.
+  'test-webhook': { memorySizeMb: 256, timeoutSeconds: 10 },
   'publish-message': { memorySizeMb: 512, timeoutSeconds: 20 },
   'create-key': { memorySizeMb: 256, timeoutSeconds: 10 },
   'list-keys': { memorySizeMb: 256, timeoutSeconds: 10 },

@@ -10,13 +10,13 @@ export const ACCEPTED_FINDINGS = {
   'AwsSolutions-L1':
     'Pinned to nodejs22.x on purpose: the runtime the service is built and tested for (TOOLCHAIN.md), on AWS and on LocalStack 4.14.0. A runtime upgrade is a tested change, not an automatic one.',
   'AwsSolutions-APIG2':
-    'Requests are validated in the functions (shared/validation.ts) so that every failure is a 400 naming the field in the service error JSON of DESIGN §2; an API Gateway request validator would answer first, in its own shape.',
+    'Requests are validated in the functions (shared/validation.ts) so that every failure is a 400 naming the field in the service error JSON of docs/design.md#http-api; an API Gateway request validator would answer first, in its own shape.',
   'AwsSolutions-APIG3':
     'WAF is optional (a web ACL costs about $5 a month plus its rules): associate one with -c webAclArn=ARN. Without it the API relies on API keys, stage throttling and validation in the functions.',
   'AwsSolutions-APIG4':
-    'Authentication is by API key, checked in the functions by shared middleware (DESIGN §2), so it behaves the same on AWS, on LocalStack (whose free image skips API Gateway authorizers) and in local mode. GET /health is public by design.',
+    'Authentication is by API key, checked in the functions by shared middleware (docs/design.md#http-api), so it behaves the same on AWS, on LocalStack (whose free image skips API Gateway authorizers) and in local mode. GET /health is public by design.',
   'AwsSolutions-COG4':
-    'Clients authenticate with the service API keys (DESIGN §2), not as Cognito users; see AwsSolutions-APIG4.',
+    'Clients authenticate with the service API keys (docs/design.md#http-api), not as Cognito users; see AwsSolutions-APIG4.',
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
     'The AWS-managed policy made for the account-wide role API Gateway writes its logs with; it allows nothing but that. Deploy with -c apiGatewayCloudWatchRole=false where the account already has the role.',
 } as const;

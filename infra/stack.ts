@@ -13,6 +13,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { ServiceApi } from './constructs/service-api.ts';
 import { queueSendBinding, ServiceFunction, tableBinding } from './constructs/service-function.ts';
 import { FUNCTION_SIZING, type ServiceSettings } from './defaults.ts';
+import { serviceEnvironment } from './environment.ts';
 
 export interface TopicWebhooksStackProps extends StackProps {
   /** Settings that win over CDK context and the defaults (`SERVICE_DEFAULTS`). */
@@ -27,7 +28,7 @@ export const constructIdOf = (name: string): string =>
     .join('');
 
 /**
- * The whole service (DESIGN §4): the REST API and one function per operation, the single
+ * The whole service (docs/design.md#architecture): the REST API and one function per operation, the single
  * table, the delivery queue with its dead-letter queue and event source, least-privilege roles,
  * log groups, alarms and (on AWS) a dashboard. `-c target=localstack` leaves out what
  * LocalStack's free image cannot deploy.
@@ -87,7 +88,7 @@ export class TopicWebhooksStack extends Stack {
       new SqsEventSource(this.queue, {
         batchSize: settings.batchSize,
         maxBatchingWindow: settings.maxBatchingWindowSeconds > 0 ? Duration.seconds(settings.maxBatchingWindowSeconds) : undefined,
-        // Only records that failed before their claim go back to the queue (§3: never a second POST).
+        // Only records that failed before their claim go back to the queue (docs/design.md#delivery-contract: never a second POST).
         reportBatchItemFailures: true,
         maxConcurrency: settings.deliveryMaxConcurrency,
       }),
@@ -166,17 +167,4 @@ export class TopicWebhooksStack extends Stack {
     }
     return table;
   }
-}
-
-/** The functions' configuration (shared/config.ts), the same for every function. */
-export function serviceEnvironment(settings: ServiceSettings): Record<string, string> {
-  const environment: Record<string, string> = {
-    MAX_MESSAGE_BYTES: String(settings.maxMessageBytes),
-    MAX_WEBHOOKS_PER_CACHE: String(settings.maxWebhooksPerCache),
-    DELIVERY_USER_AGENT: settings.userAgent,
-    DELIVERY_RECORD_TTL_DAYS: String(settings.deliveryRecordTtlDays),
-    PUBLISH_SEND_CONCURRENCY: String(settings.publishSendConcurrency),
-  };
-  if (settings.destinationAllowlist.length > 0) environment.DESTINATION_ALLOWLIST = settings.destinationAllowlist.join(',');
-  return environment;
 }

@@ -67,7 +67,7 @@ function compile(routes: readonly HttpRoute[]): CompiledRoute[] {
  * Finds the route of `method` and `rawPath` (the path as received, still percent-encoded).
  * Segments are matched undecoded, so `%2F` never splits a segment; literal segments
  * win over `{param}` segments, as in API Gateway. A path that exists under another method is
- * still not found (404), as §2 asks.
+ * still not found (404), as docs/design.md#http-api asks.
  */
 export function matchRoute(routes: readonly HttpRoute[], method: string, rawPath: string): RouteMatch {
   const segments = rawPath.split('/').slice(1);

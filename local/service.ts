@@ -99,7 +99,7 @@ const PLACEHOLDER_AWS_ENV = {
 let active = false;
 
 /**
- * Local mode (DESIGN §6): dynalite and fauxqs in-process, the table and queues created as
+ * Local mode (docs/design.md#local-mode): dynalite and fauxqs in-process, the table and queues created as
  * the stack defines them, every route served by the functions' own handlers behind an API
  * Gateway translation, and the delivery handler fed by a poller with the event source's
  * semantics.

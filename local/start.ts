@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole service on this machine (DESIGN §6).
+ * `npm start`: the whole service on this machine (docs/design.md#local-mode).
  *
  *   PORT=8080 HOST=127.0.0.1 DEV_API_KEY=... npm start [-- --data-dir DIR]
  *

@@ -1,14 +1,19 @@
 import * as z from 'zod';
 import { validateAllowlist } from './destination.ts';
+import { worstCaseMessageBytes } from './delivery/queue-message.ts';
 
-/** Default `user-agent` of deliveries: Momento's own, so receivers written for it keep working (§3). */
+/** Default `user-agent` of deliveries: Momento's own, so receivers written for it keep working (docs/design.md#delivery-contract). */
 export const DEFAULT_USER_AGENT = 'Momento/1.0 (Webhooks; +https://docs.momentohq.com/topics/webhooks)';
 
 /**
  * The largest configurable message. A queued delivery carries the message base64-encoded
- * (4/3 of its size) and SQS takes at most 256 KiB per message, the same per batch.
+ * (4/3 of its size) and SQS takes at most 256 KiB per message, the same per batch; the
+ * group's webhooks must fit beside it (checked with `DELIVERY_GROUP_SIZE` below).
  */
 export const MAX_MESSAGE_BYTES_CEILING = 180 * 1024;
+
+/** The largest queue message the configuration may produce: SQS's classic 256 KiB, which every queue accepts. */
+export const MAX_QUEUE_MESSAGE_BYTES = 256 * 1024;
 
 /**
  * Defaults of the function settings. The CDK stack starts from the same object
@@ -20,6 +25,8 @@ export const FUNCTION_DEFAULTS = {
   userAgent: DEFAULT_USER_AGENT,
   deliveryRecordTtlDays: 7,
   publishSendConcurrency: 8,
+  deliveryGroupSize: 10,
+  deliveryPostConcurrency: 50,
 } as const;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -27,7 +34,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 /**
  * Everything a function reads from its environment, parsed once per container. A missing
  * table name fails at cold start; the queue URL is checked by the functions that send.
- * Deployed functions never read `DEV_API_KEY`: that exists only in local mode (§6).
+ * Deployed functions never read `DEV_API_KEY`: that exists only in local mode (docs/design.md#local-mode).
  */
 export const configSchema = z.object({
   TABLE_NAME: z.string().min(1, 'TABLE_NAME is required'),
@@ -41,7 +48,7 @@ export const configSchema = z.object({
   ),
   MAX_WEBHOOKS_PER_CACHE: positiveInt(FUNCTION_DEFAULTS.maxWebhooksPerCache),
   DELIVERY_USER_AGENT: z.string().min(1).default(FUNCTION_DEFAULTS.userAgent),
-  /** Comma-separated CIDRs that deliveries may reach although §5 would refuse them. */
+  /** Comma-separated CIDRs that deliveries may reach although destination safety (docs/design.md#destination-safety) would refuse them. */
   DESTINATION_ALLOWLIST: z
     .string()
     .default('')
@@ -61,6 +68,21 @@ export const configSchema = z.object({
   DELIVERY_RECORD_TTL_DAYS: positiveInt(FUNCTION_DEFAULTS.deliveryRecordTtlDays),
   /** Parallel SendMessageBatch calls of one publish. */
   PUBLISH_SEND_CONCURRENCY: positiveInt(FUNCTION_DEFAULTS.publishSendConcurrency),
+  /** Webhooks per queue message (1 gives one message per webhook). */
+  DELIVERY_GROUP_SIZE: positiveInt(FUNCTION_DEFAULTS.deliveryGroupSize).pipe(z.number().max(100, 'DELIVERY_GROUP_SIZE must be at most 100')),
+  /** POSTs in flight at once in one delivery invocation. */
+  DELIVERY_POST_CONCURRENCY: positiveInt(FUNCTION_DEFAULTS.deliveryPostConcurrency).pipe(
+    z.number().max(1000, 'DELIVERY_POST_CONCURRENCY must be at most 1000'),
+  ),
+}).superRefine((c, ctx) => {
+  const bytes = worstCaseMessageBytes({ maxMessageBytes: c.MAX_MESSAGE_BYTES, groupSize: c.DELIVERY_GROUP_SIZE });
+  if (bytes > MAX_QUEUE_MESSAGE_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DELIVERY_GROUP_SIZE'],
+      message: `with MAX_MESSAGE_BYTES ${c.MAX_MESSAGE_BYTES} a group of ${c.DELIVERY_GROUP_SIZE} may make a queue message of ${bytes} bytes, over SQS's ${MAX_QUEUE_MESSAGE_BYTES}: lower one of them`,
+    });
+  }
 });
 
 export interface Config {
@@ -75,6 +97,8 @@ export interface Config {
   destinationAllowlist: string[];
   deliveryRecordTtlSeconds: number;
   publishSendConcurrency: number;
+  deliveryGroupSize: number;
+  deliveryPostConcurrency: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -96,5 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     destinationAllowlist: c.DESTINATION_ALLOWLIST,
     deliveryRecordTtlSeconds: c.DELIVERY_RECORD_TTL_DAYS * 24 * 3600,
     publishSendConcurrency: c.PUBLISH_SEND_CONCURRENCY,
+    deliveryGroupSize: c.DELIVERY_GROUP_SIZE,
+    deliveryPostConcurrency: c.DELIVERY_POST_CONCURRENCY,
   };
 }

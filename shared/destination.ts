@@ -3,17 +3,17 @@ import { BlockList, isIP, isIPv4, type LookupFunction } from 'node:net';
 import { InvalidArgumentError } from './errors.ts';
 
 /**
- * Destination safety (§5): a webhook URL must never reach what the public cannot. URLs are
+ * Destination safety (docs/design.md#destination-safety): a webhook URL must never reach what the public cannot. URLs are
  * checked when a webhook is put (syntax and literal addresses) and again when a delivery
  * connects (every address the host name resolves to), so DNS rebinding gains nothing.
  */
 export interface DestinationPolicy {
   /**
-   * Local mode (§6): also accept `http` and loopback destinations (127.0.0.0/8, `::1`, their
-   * IPv4-mapped forms, the name `localhost`), and nothing else beyond §5.
+   * Local mode (docs/design.md#local-mode): also accept `http` and loopback destinations (127.0.0.0/8, `::1`, their
+   * IPv4-mapped forms, the name `localhost`), and nothing else beyond destination safety.
    */
   allowLoopbackHttp: boolean;
-  /** CIDRs (`10.1.0.0/16`, `fd00::/8`) or single addresses that deliveries may reach although §5 refuses them. */
+  /** CIDRs (`10.1.0.0/16`, `fd00::/8`) or single addresses that deliveries may reach although destination safety (docs/design.md#destination-safety) refuses them. */
   allowlist: readonly string[];
 }
 
@@ -229,7 +229,7 @@ const isLocalhostName = (host: string) => host === 'localhost' || host === 'loca
 const isUnderLocalhost = (host: string) => /\.localhost\.?$/.test(host);
 
 /**
- * The put-time check of a webhook's `destination.postUrl` (§2, §5): a string, an absolute URL
+ * The put-time check of a webhook's `destination.postUrl` (docs/design.md#http-api, #destination-safety): a string, an absolute URL
  * of at most 1024 characters, `https` (or, under `allowLoopbackHttp`, `http` to a loopback
  * host), without credentials, whose host, if an IP literal, is a public (or allowlisted)
  * address, and is not `localhost` or a name under it. The host is judged as the WHATWG URL
@@ -241,7 +241,7 @@ const isUnderLocalhost = (host: string) => /\.localhost\.?$/.test(host);
  */
 export function validatePostUrl(raw: unknown, policy: DestinationPolicy): string {
   if (typeof raw !== 'string') throw invalid('must be a string');
-  // Code points, as §2 counts characters; the UTF-16 length bounds it from above.
+  // Code points, as docs/design.md#validation counts characters; the UTF-16 length bounds it from above.
   if (raw.length > MAX_POST_URL_LENGTH && [...raw].length > MAX_POST_URL_LENGTH) {
     throw invalid(`must be at most ${MAX_POST_URL_LENGTH} characters`);
   }

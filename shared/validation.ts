@@ -52,7 +52,7 @@ export const createKeyBodySchema = z.object(
       .string({ error: 'tokenId must be a string' })
       .refine((v) => codePoints(v) <= 64, { message: 'tokenId must be at most 64 characters' })
       .optional(),
-    // Any positive integer (§2), beyond 2^53 too: the expiry is clamped where it is computed.
+    // Any positive integer (docs/design.md#http-api), beyond 2^53 too: the expiry is clamped where it is computed.
     expiresInSeconds: z
       .number({ error: 'expiresInSeconds must be a number' })
       .refine((v) => Number.isInteger(v) && v > 0, { message: 'expiresInSeconds must be a positive integer' })
@@ -72,7 +72,7 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown, field?: stri
   throw new InvalidArgumentError(path && !message.startsWith(path) ? `${path}: ${message}` : message);
 }
 
-/** Parses a JSON request body, whatever its content-type says (§2). */
+/** Parses a JSON request body, whatever its content-type says (docs/design.md#http-api). */
 export function parseJsonBody(body: string | null | undefined): unknown {
   if (body === null || body === undefined || body.trim() === '') {
     throw new InvalidArgumentError('the request body must be a JSON object');

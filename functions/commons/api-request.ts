@@ -10,6 +10,8 @@ export interface ApiRequest {
   /** The route's path parameters, decoded once and validated (see `path-parameters.ts`). */
   path: PathNames;
   header(name: string): string | undefined;
+  /** A query string parameter, as API Gateway decoded it. */
+  query(name: string): string | undefined;
   /** The raw body bytes (API Gateway sends them base64-encoded: binaryMediaTypes is *∕*). */
   body(): Buffer;
   /** The body as text, for JSON routes. */
@@ -44,6 +46,7 @@ export function toApiRequest(event: APIGatewayProxyEvent, principal: Principal, 
     principal,
     path,
     header: (name) => headerValue(event, name),
+    query: (name) => event.queryStringParameters?.[name] ?? undefined,
     body: rawBody,
     text: () => rawBody().toString('utf8'),
   };

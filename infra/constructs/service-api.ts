@@ -14,13 +14,13 @@ import { ROUTE_NOT_FOUND_MESSAGE, type HttpFunctionName, type HttpRoute } from '
 import { SERVICE_NAME } from '#shared/service-name.ts';
 import type { ServiceFunction } from './service-function.ts';
 
-/** One API Gateway-generated error, rendered as the service's own error JSON (§2). */
+/** One API Gateway-generated error, rendered as the service's own error JSON (docs/design.md#http-api). */
 export interface GatewayErrorResponse {
   /** API Gateway's response type. */
   type: string;
   /** The status to answer with; omitted to keep API Gateway's own. */
   statusCode?: string;
-  /** The Momento error code (§2). */
+  /** The Momento error code (docs/design.md#http-api). */
   code: string;
   message: string;
 }
@@ -28,7 +28,7 @@ export interface GatewayErrorResponse {
 /**
  * Errors API Gateway answers itself, before or instead of a function, in the service's shape.
  * The first matters most: an unknown route or method on a REST API answers 403 "Missing
- * Authentication Token", which §2 says must be `404 NOT_FOUND_ERROR`. Messages are fixed text:
+ * Authentication Token", which docs/design.md#http-api says must be `404 NOT_FOUND_ERROR`. Messages are fixed text:
  * API Gateway's own wording would tell a client about authorizers it does not use.
  */
 export const GATEWAY_ERROR_RESPONSES: readonly GatewayErrorResponse[] = [
@@ -48,7 +48,7 @@ export const GATEWAY_ERROR_RESPONSES: readonly GatewayErrorResponse[] = [
   { type: 'THROTTLED', statusCode: '429', code: 'LIMIT_EXCEEDED_ERROR', message: 'too many requests: slow down and retry' },
   { type: 'QUOTA_EXCEEDED', statusCode: '429', code: 'LIMIT_EXCEEDED_ERROR', message: 'too many requests: slow down and retry' },
   { type: 'DEFAULT_4XX', code: 'INVALID_ARGUMENT_ERROR', message: 'the request was rejected' },
-  // §2 pairs INTERNAL_SERVER_ERROR with 500: a failed (502) or timed-out (504) function answers
+  // docs/design.md#errors pairs INTERNAL_SERVER_ERROR with 500: a failed (502) or timed-out (504) function answers
   // 500 too, and the message tells the two apart. Among them: a publish body of more than about
   // 4.4 MB, which Lambda's 6 MB invocation limit refuses before the function can answer 413.
   { type: 'INTEGRATION_TIMEOUT', statusCode: '500', code: 'INTERNAL_SERVER_ERROR', message: 'the service did not answer in time' },
@@ -77,7 +77,7 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 };
 
 export interface ServiceApiProps {
-  /** The routes of §2 (`HTTP_ROUTES`). */
+  /** The routes of docs/design.md#http-api (`HTTP_ROUTES`). */
   readonly routes: readonly HttpRoute[];
   /** The function serving each route's `functionName`. */
   readonly functions: Readonly<Record<HttpFunctionName, ServiceFunction>>;
@@ -90,7 +90,7 @@ export interface ServiceApiProps {
 }
 
 /**
- * The REST API (v1) of §2, built from the route list local mode also serves, so the two cannot
+ * The REST API (v1) of docs/design.md#http-api, built from the route list local mode also serves, so the two cannot
  * drift: one Lambda proxy integration per route, every body handed over base64-encoded
  * (`binaryMediaTypes: ['*∕*']`, so publish sees the exact bytes), stage-wide throttling, access
  * logs without bodies or credentials, execution logs at ERROR without data tracing, and

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** API keys: random, shown once, stored only as a SHA-256 hash (§2). */
+/** API keys: random, shown once, stored only as a SHA-256 hash (docs/design.md#http-api). */
 const KEY_PREFIX = 'whk_';
 
 /** A new key: 256 bits from the CSPRNG. */

@@ -1,4 +1,4 @@
-/** What one delivery POST carries (§3). */
+/** What one delivery POST carries (docs/design.md#delivery-contract). */
 export interface DeliveryBodyFields {
   cache: string;
   topic: string;

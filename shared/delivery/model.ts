@@ -1,9 +1,9 @@
 /**
- * The delivery model: what a queued delivery carries, how an attempt ends, and the ports the
- * delivery stage needs (a ledger for once-only claims and outcomes, a sender for the POST).
+ * The delivery model: what a queued delivery group carries, how an attempt ends, and the ports
+ * the delivery stage needs (a ledger for group claims and history, a sender for the POST).
  * See docs/design.md#delivery-contract and docs/design.md#architecture.
  */
-import type { WebhookRepository } from '../webhooks/model.ts';
+import type { TopicSubscriber, WebhookRepository } from '../webhooks/model.ts';
 
 /** How one delivery attempt ended (every outcome is recorded, none is retried). */
 export type OutcomeKind =
@@ -27,23 +27,27 @@ export interface DeliveryOutcome {
 }
 
 /**
- * One queued delivery: identifiers and the immutable message, never mutable webhook state.
- * Delivery re-reads the webhook, so a rotate or delete that has returned applies to messages
- * already queued.
+ * One queued delivery: a published message and a group of at most `DELIVERY_GROUP_SIZE`
+ * webhooks of its topic, by identity only, never mutable webhook state. Delivery re-reads the
+ * webhooks, so a rotate or delete that has returned applies to messages already queued.
  */
-export interface DeliveryTask {
+export interface DeliveryGroup {
   cacheName: string;
   topicName: string;
-  webhookName: string;
-  /** The incarnation of the webhook at publish time: a re-created webhook is another one. */
-  webhookId: string;
   sequenceNumber: number;
   /** Epoch ms when publish accepted the message. */
   eventTimestamp: number;
   tokenId: string;
   /** The published message, unchanged. */
   text: string;
+  /** The group's index among the message's groups (0, 1, …): with the message, what is claimed. */
+  group: number;
+  /** Each webhook by name and by the incarnation publish saw (a re-created webhook is another one). */
+  webhooks: TopicSubscriber[];
 }
+
+/** What a group claim is keyed by: one per (cache, topic, sequence number, group). */
+export type GroupClaim = Pick<DeliveryGroup, 'cacheName' | 'topicName' | 'sequenceNumber' | 'group'>;
 
 /** One queued record as the queue hands it over: its id and its encoded body. */
 export interface QueuedRecord {
@@ -51,18 +55,43 @@ export interface QueuedRecord {
   body: string;
 }
 
-/** A claimed delivery and how its POST ended. */
-export interface CompletedDelivery extends DeliveryTask {
-  claimedAt: number;
-  outcome: DeliveryOutcome;
+/** One attempt as the history keeps it: never a body, a URL, a secret or a response. */
+export interface Attempt {
+  /** 0 for a test ping. */
+  sequenceNumber: number;
+  eventTimestamp: number;
+  attemptedAt: number;
+  outcome: OutcomeKind;
+  /** null when the receiver gave no HTTP answer. */
+  statusCode: number | null;
+  latencyMs: number;
+  test?: boolean;
 }
 
-/** Once-only claims and delivery outcomes. */
+/** The attempts of one invocation for one webhook incarnation: one history item. */
+export interface HistoryEntry {
+  webhookId: string;
+  invocationId: string;
+  attempts: Attempt[];
+}
+
+/** A history item as read back, with its opaque position in the webhook's history. */
+export interface StoredHistoryEntry {
+  position: string;
+  attempts: Attempt[];
+}
+
+/** Group claims and delivery history. */
 export interface DeliveryLedger {
-  /** Claims a delivery before its POST: true for the one caller that wins, false when it was claimed before. */
-  claim(task: DeliveryTask, now: number): Promise<boolean>;
-  /** Records outcomes of claimed deliveries; throws when some could not be written. */
-  recordOutcomes(records: readonly CompletedDelivery[]): Promise<void>;
+  /**
+   * Claims a group before its POSTs: true for the one caller that wins, false when it was
+   * claimed before (a redelivery, or an invocation that crashed after claiming). Never retried.
+   */
+  claimGroup(claim: GroupClaim, now: number): Promise<boolean>;
+  /** Writes history items in batches; throws when some could not be written. */
+  recordHistory(entries: readonly HistoryEntry[]): Promise<void>;
+  /** The incarnation's history items, newest first, from `atOrBefore` (a position) on when given. */
+  readHistory(webhookId: string, atOrBefore?: string): AsyncIterable<StoredHistoryEntry>;
 }
 
 /** One signed POST to a webhook. */
@@ -79,3 +108,18 @@ export interface WebhookSender {
 
 /** What the delivery stage reads webhooks with. */
 export type CurrentWebhooks = Pick<WebhookRepository, 'getMany'>;
+
+/** An attempt from an outcome. */
+export const attemptOf = (
+  outcome: DeliveryOutcome,
+  message: { sequenceNumber: number; eventTimestamp: number },
+  test = false,
+): Attempt => ({
+  sequenceNumber: message.sequenceNumber,
+  eventTimestamp: message.eventTimestamp,
+  attemptedAt: outcome.attemptedAt,
+  outcome: outcome.kind,
+  statusCode: outcome.statusCode ?? null,
+  latencyMs: outcome.latencyMs,
+  ...(test ? { test: true } : {}),
+});

@@ -1,51 +1,67 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.ts';
-import type { BatchReport } from './deliver-batch.ts';
+import type { BatchReport, GroupResult } from './deliver-batch.ts';
+
+/** Where a group is, for logs (names and numbers only: never a secret or the message text). */
+const where = (result: GroupResult) =>
+  result.group
+    ? {
+        cacheName: result.group.cacheName,
+        topicName: result.group.topicName,
+        sequenceNumber: result.group.sequenceNumber,
+        group: result.group.group,
+      }
+    : {};
 
 /**
- * One structured log line per record and the delivery metrics (EMF): `DeliverySucceeded`,
- * `DeliveryFailed` (and `DeliveryFailed_<kind>` per failure kind), `DeliveryLatency`.
- * Neither the secret nor the message text is ever logged.
+ * One structured log line per SQS batch with its counts by outcome and stage (per-delivery
+ * detail only at DEBUG; the history holds every attempt), and the delivery metrics (EMF):
+ * `DeliverySucceeded`, `DeliveryFailed` (and `DeliveryFailed_<kind>`), `DeliveryLatency`,
+ * `DeliveryRetryableFailure`, `DeliveryDropped`, `DeliveryDuplicateSkipped`, `OutcomesNotRecorded`.
  */
 export function observeDeliveries(report: BatchReport): void {
+  const outcomes: Record<string, number> = {};
+  const stages: Record<string, number> = {};
+  let dropped = 0;
+  let sent = 0;
   for (const result of report.results) {
-    const where = result.task
-      ? {
-          cacheName: result.task.cacheName,
-          topicName: result.task.topicName,
-          webhookName: result.task.webhookName,
-          sequenceNumber: result.task.sequenceNumber,
-        }
-      : {};
-    switch (result.stage) {
-      case 'delivered': {
-        const { outcome } = result;
-        const ok = outcome.kind === 'delivered';
-        logger[ok ? 'info' : 'warn']('delivery outcome', {
-          ...where,
-          recordId: result.recordId,
-          outcome: outcome.kind,
-          statusCode: outcome.statusCode,
-          latencyMs: outcome.latencyMs,
-          outcomeRecorded: result.outcomeRecorded,
-        });
-        metrics.addMetric(ok ? 'DeliverySucceeded' : 'DeliveryFailed', MetricUnit.Count, 1);
-        if (!ok) metrics.addMetric(`DeliveryFailed_${outcome.kind}`, MetricUnit.Count, 1);
-        metrics.addMetric('DeliveryLatency', MetricUnit.Milliseconds, outcome.latencyMs);
-        break;
+    stages[result.stage] = (stages[result.stage] ?? 0) + 1;
+    if (result.stage === 'failed') {
+      logger.error('delivery group not attempted; returned to the queue', { ...where(result), recordId: result.recordId, reason: result.reason });
+      continue;
+    }
+    if (result.stage === 'already_claimed') {
+      logger.info('delivery group already claimed; skipped', { ...where(result), recordId: result.recordId });
+      continue;
+    }
+    for (const webhook of result.webhooks) {
+      if (webhook.stage === 'dropped') {
+        dropped++;
+        logger.debug('delivery dropped', { ...where(result), webhookName: webhook.webhookName, reason: webhook.reason });
+        continue;
       }
-      case 'failed':
-        logger.error('delivery not attempted; returned to the queue', { ...where, recordId: result.recordId, reason: result.reason });
-        metrics.addMetric('DeliveryRetryableFailure', MetricUnit.Count, 1);
-        break;
-      case 'dropped':
-        logger.info('delivery dropped', { ...where, recordId: result.recordId, reason: result.reason });
-        metrics.addMetric('DeliveryDropped', MetricUnit.Count, 1);
-        break;
-      case 'already_claimed':
-        logger.info('delivery already claimed; skipped', { ...where, recordId: result.recordId });
-        metrics.addMetric('DeliveryDuplicateSkipped', MetricUnit.Count, 1);
-        break;
+      sent++;
+      const { outcome } = webhook;
+      outcomes[outcome.kind] = (outcomes[outcome.kind] ?? 0) + 1;
+      logger.debug('delivery outcome', {
+        ...where(result),
+        webhookName: webhook.webhookName,
+        outcome: outcome.kind,
+        statusCode: outcome.statusCode,
+        latencyMs: outcome.latencyMs,
+      });
+      metrics.addMetric('DeliveryLatency', MetricUnit.Milliseconds, outcome.latencyMs);
+      if (outcome.kind !== 'delivered') metrics.addMetric(`DeliveryFailed_${outcome.kind}`, MetricUnit.Count, 1);
     }
   }
+  const delivered = outcomes.delivered ?? 0;
+  metrics.addMetric('DeliverySucceeded', MetricUnit.Count, delivered);
+  metrics.addMetric('DeliveryFailed', MetricUnit.Count, sent - delivered);
+  metrics.addMetric('DeliveryRetryableFailure', MetricUnit.Count, stages.failed ?? 0);
+  metrics.addMetric('DeliveryDropped', MetricUnit.Count, dropped);
+  metrics.addMetric('DeliveryDuplicateSkipped', MetricUnit.Count, stages.already_claimed ?? 0);
+  metrics.addMetric('OutcomesNotRecorded', MetricUnit.Count, report.historyRecorded ? 0 : sent);
+  const summary = { records: report.results.length, groups: stages, outcomes, dropped, historyRecorded: report.historyRecorded };
+  if (report.historyRecorded && (stages.failed ?? 0) === 0) logger.info('delivery batch', summary);
+  else logger.warn('delivery batch', summary);
 }

@@ -25,7 +25,7 @@ export type Connector = (options: ConnectOptions) => Socket;
 
 export interface WebhookSenderOptions {
   policy: DestinationPolicy;
-  /** The `user-agent` of every delivery (§3). */
+  /** The `user-agent` of every delivery (docs/design.md#delivery-contract). */
   userAgent: string;
   /**
    * One deadline over the whole request: connect, send, response headers and draining.
@@ -82,7 +82,7 @@ export function classifyDeliveryError(err: unknown, timedOut: boolean): OutcomeK
 }
 
 /**
- * The outbound webhook POST (§3, §5), one per sender and container: kept-alive connections
+ * The outbound webhook POST (docs/design.md#delivery-contract, #destination-safety), one per sender and container: kept-alive connections
  * reused across invocations, every connection made only to an address `checkAddress` allowed
  * (literal hosts checked directly, names through the guarded lookup, so the checked address is
  * the one dialled), redirects never followed, one deadline over the whole request, the response
@@ -189,7 +189,7 @@ export function createWebhookSender(options: WebhookSenderOptions): ClosableWebh
       };
       const byStatus = (): OutcomeKind =>
         statusCode !== undefined && statusCode >= 200 && statusCode < 300 ? 'delivered' : 'http_error';
-      // Once the status line has arrived within the deadline, it decides (§3: "any 2xx status
+      // Once the status line has arrived within the deadline, it decides (docs/design.md#delivery-contract: "any 2xx status
       // within 5 s"; the body is ignored): a late or broken body only ends the draining.
       const fail = (err: unknown) =>
         finish(statusCode !== undefined ? byStatus() : classifyDeliveryError(err, controller.signal.aborted));

@@ -1,5 +1,5 @@
 /** The ports publishing needs: a per-topic sequence and the delivery queue. See docs/design.md#architecture. */
-import type { DeliveryTask } from '../delivery/model.ts';
+import type { DeliveryGroup } from '../delivery/model.ts';
 
 /** Per-(cache, topic) sequence numbers: 1 for the first message, +1 for each, never reused. */
 export interface SequenceCounter {
@@ -8,6 +8,6 @@ export interface SequenceCounter {
 
 /** Where publish hands deliveries over. */
 export interface DeliveryQueue {
-  /** Resolves when every task is queued; throws when any could not be. */
-  sendAll(tasks: readonly DeliveryTask[]): Promise<void>;
+  /** Resolves when every group is queued; throws when any could not be. */
+  sendAll(groups: readonly DeliveryGroup[]): Promise<void>;
 }

@@ -1,8 +1,8 @@
-import { InvalidArgumentError, PayloadTooLargeError } from '../errors.ts';
 import type { Principal } from '../auth/model.ts';
-import type { DeliveryTask } from '../delivery/model.ts';
+import type { DeliveryGroup } from '../delivery/model.ts';
 import type { TopicSubscriber, WebhookRepository } from '../webhooks/model.ts';
 import type { DeliveryQueue, SequenceCounter } from './model.ts';
+import { messageText } from './message.ts';
 
 export interface PublishRequest {
   cacheName: string;
@@ -20,31 +20,18 @@ interface Deps {
   webhooks: Pick<WebhookRepository, 'subscribers'>;
   sequences: SequenceCounter;
   queue: DeliveryQueue;
-  config: { maxMessageBytes: number };
+  config: { maxMessageBytes: number; deliveryGroupSize: number };
   now: () => number;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Accepts a message for a topic: takes the topic's next sequence number, then queues one
- * delivery task per webhook on (cache, topic) at this moment. Succeeds only when every task is
- * queued; a topic without webhooks still takes a number.
+ * delivery group per `deliveryGroupSize` webhooks on (cache, topic) at this moment, the text
+ * carried once per group. Succeeds only when every group is queued; a topic without webhooks
+ * still takes a number. See docs/design.md#architecture.
  */
 export async function publishMessage(deps: Deps, caller: Principal, request: PublishRequest): Promise<PublishResult> {
-  const { message } = request;
-  if (message.length === 0) throw new InvalidArgumentError('the message must not be empty');
-  if (message.length > deps.config.maxMessageBytes) {
-    throw new PayloadTooLargeError(
-      `the message is ${message.length} bytes, the maximum is ${deps.config.maxMessageBytes}`,
-    );
-  }
-  let text: string;
-  try {
-    text = strictUtf8.decode(message);
-  } catch {
-    throw new InvalidArgumentError('the message must be valid UTF-8');
-  }
+  const text = messageText(request.message, deps.config.maxMessageBytes);
 
   const eventTimestamp = deps.now();
   // The number and the subscribers do not depend on each other: one round trip instead of two.
@@ -52,18 +39,22 @@ export async function publishMessage(deps: Deps, caller: Principal, request: Pub
     deps.sequences.next(request.cacheName, request.topicName),
     allSubscribers(deps, request.cacheName, request.topicName),
   ]);
-  const tasks: DeliveryTask[] = subscribers.map((subscriber) => ({
-    cacheName: request.cacheName,
-    topicName: request.topicName,
-    webhookName: subscriber.webhookName,
-    webhookId: subscriber.webhookId,
-    sequenceNumber,
-    eventTimestamp,
-    tokenId: caller.tokenId ?? '',
-    text,
-  }));
-  await deps.queue.sendAll(tasks);
-  return { sequenceNumber, webhookCount: tasks.length };
+  const size = deps.config.deliveryGroupSize;
+  const groups: DeliveryGroup[] = [];
+  for (let start = 0; start < subscribers.length; start += size) {
+    groups.push({
+      cacheName: request.cacheName,
+      topicName: request.topicName,
+      sequenceNumber,
+      eventTimestamp,
+      tokenId: caller.tokenId ?? '',
+      text,
+      group: groups.length,
+      webhooks: subscribers.slice(start, start + size),
+    });
+  }
+  await deps.queue.sendAll(groups);
+  return { sequenceNumber, webhookCount: subscribers.length };
 }
 
 async function allSubscribers(deps: Pick<Deps, 'webhooks'>, cacheName: string, topicName: string) {

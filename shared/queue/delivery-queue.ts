@@ -1,16 +1,17 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import pMap from 'p-map';
 import { InternalServerError } from '../errors.ts';
-import type { DeliveryTask } from '../delivery/model.ts';
-import { encodeDeliveryTask } from '../delivery/queue-message.ts';
+import type { DeliveryGroup } from '../delivery/model.ts';
+import { encodeDeliveryGroup } from '../delivery/queue-message.ts';
 import type { DeliveryQueue } from '../publish/model.ts';
 
 /** SQS limits: ten entries and 256 KiB of bodies per SendMessageBatch. */
 const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 256 * 1024;
-/** Attempts per batch for the entries SQS reports as failed (throttling, transient errors). */
+/** Attempts per batch for the entries SQS reports as failed for its own reasons (throttling, transient errors). */
 const MAX_ATTEMPTS = 5;
 
-/** SQS adapter of the delivery queue: batched, in parallel with a bound, failed entries resent. */
+/** SQS adapter of the delivery queue: batched, in parallel with a bound, entries SQS failed on its side resent. */
 export class SqsDeliveryQueue implements DeliveryQueue {
   constructor(
     private readonly sqs: SQSClient,
@@ -18,25 +19,22 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     private readonly concurrency: number,
   ) {}
 
-  /** Resolves when SQS has accepted every task; throws (a 500 for publish) when any is still refused after retries. */
-  async sendAll(tasks: readonly DeliveryTask[]): Promise<void> {
-    const batches = packBatches(tasks.map(encodeDeliveryTask));
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        await this.sendBatch(batch);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, batches.length) }, worker));
+  async sendAll(groups: readonly DeliveryGroup[]): Promise<void> {
+    const batches = packBatches(groups.map(encodeDeliveryGroup));
+    await pMap(batches, (batch) => this.sendBatch(batch), { concurrency: this.concurrency });
   }
 
   private async sendBatch(bodies: string[]): Promise<void> {
     let pending: SendMessageBatchRequestEntry[] = bodies.map((MessageBody, i) => ({ Id: String(i), MessageBody }));
     for (let attempt = 1; ; attempt++) {
       const out = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
-      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-      pending = pending.filter((e) => failed.has(e.Id));
+      const failed = out.Failed ?? [];
+      // A sender fault (invalid contents, too large) fails the same way every time: not retried.
+      if (failed.some((f) => f.SenderFault)) {
+        throw new InternalServerError('the message could not be queued: the queue refused its contents');
+      }
+      const retry = new Set(failed.map((f) => f.Id));
+      pending = pending.filter((e) => retry.has(e.Id));
       if (pending.length === 0) return;
       if (attempt >= MAX_ATTEMPTS) {
         throw new InternalServerError('the message could not be queued for every webhook; publish again');

@@ -1,10 +1,27 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CompletedDelivery, DeliveryLedger, DeliveryTask } from '../delivery/model.ts';
-import { deliveryKey } from './keys.ts';
+import { PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Attempt, DeliveryLedger, GroupClaim, HistoryEntry, OutcomeKind, StoredHistoryEntry } from '../delivery/model.ts';
+import { groupClaimKey, historyPartition } from './keys.ts';
 import { batchWriteAll, conditionalWrite } from './dynamo-helpers.ts';
 
-/** DynamoDB adapter of the delivery ledger: once-only claims and outcomes, expiring through TTL. */
+/**
+ * An attempt as stored: one-letter names keep a history item of ten attempts under 1 KB, one
+ * write unit (docs/data-model.md lists them).
+ */
+interface StoredAttempt {
+  s: number;
+  e: number;
+  a: number;
+  o: OutcomeKind;
+  c: number | null;
+  l: number;
+  t?: true;
+}
+
+/** History items read per query page: a page of the history route needs at most 100 attempts. */
+const HISTORY_PAGE_ITEMS = 25;
+
+/** DynamoDB adapter of the delivery ledger: group claims and history items, both expiring through TTL. */
 export class DeliveryStore implements DeliveryLedger {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -12,16 +29,13 @@ export class DeliveryStore implements DeliveryLedger {
     private readonly ttlSeconds: number,
   ) {}
 
-  /**
-   * A conditional put: false when the delivery was claimed before (SQS delivered the message
-   * twice, or a previous invocation crashed after claiming). A claim is never retried.
-   */
-  async claim(task: DeliveryTask, now: number): Promise<boolean> {
+  /** A conditional put of a small item (one write unit); the condition failing means claimed before. */
+  async claimGroup(claim: GroupClaim, now: number): Promise<boolean> {
     const out = await conditionalWrite(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: this.item({ ...task, claimedAt: now }),
+          Item: { ...groupClaimKey(claim), claimedAt: now, expiresAt: this.expiry(now) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -29,40 +43,70 @@ export class DeliveryStore implements DeliveryLedger {
     return out !== undefined;
   }
 
-  /**
-   * One BatchWriteItem per 25 records (one call per SQS batch) instead of an update each: the
-   * put replaces the claim item with the claim plus its outcome.
-   */
-  async recordOutcomes(records: readonly CompletedDelivery[]): Promise<void> {
+  async recordHistory(entries: readonly HistoryEntry[]): Promise<void> {
     await batchWriteAll(
       this.db,
       this.tableName,
-      records.map((r) => ({
-        PutRequest: {
-          Item: {
-            ...this.item(r),
-            status: 'done',
-            outcome: r.outcome.kind,
-            statusCode: r.outcome.statusCode ?? null,
-            latencyMs: r.outcome.latencyMs,
-            attemptedAt: r.outcome.attemptedAt,
+      entries.map((entry) => {
+        const newest = Math.max(...entry.attempts.map((a) => a.attemptedAt));
+        return {
+          PutRequest: {
+            Item: {
+              pk: historyPartition(entry.webhookId),
+              // Newest attempt first, then the invocation: unique, and ordered by time.
+              sk: `${String(newest).padStart(15, '0')}#${entry.invocationId}`,
+              attempts: entry.attempts.map(toStored),
+              expiresAt: this.expiry(newest),
+            },
           },
-        },
-      })),
+        };
+      }),
     );
   }
 
-  private item(d: DeliveryTask & { claimedAt: number }) {
-    return {
-      ...deliveryKey(d),
-      cacheName: d.cacheName,
-      topicName: d.topicName,
-      webhookName: d.webhookName,
-      webhookId: d.webhookId,
-      sequenceNumber: d.sequenceNumber,
-      status: 'claimed',
-      claimedAt: d.claimedAt,
-      expiresAt: Math.floor(d.claimedAt / 1000) + this.ttlSeconds,
+  async *readHistory(webhookId: string, atOrBefore?: string): AsyncGenerator<StoredHistoryEntry> {
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      KeyConditionExpression: atOrBefore === undefined ? 'pk = :pk' : 'pk = :pk AND sk <= :sk',
+      ExpressionAttributeValues: { ':pk': historyPartition(webhookId), ...(atOrBefore === undefined ? {} : { ':sk': atOrBefore }) },
+      ScanIndexForward: false,
+      ConsistentRead: true,
     };
+    const nowSeconds = Date.now() / 1000;
+    for await (const page of paginateQuery({ client: this.db, pageSize: HISTORY_PAGE_ITEMS }, input)) {
+      for (const item of page.Items ?? []) {
+        // DynamoDB deletes expired items late: readers skip them.
+        if (typeof item.expiresAt === 'number' && item.expiresAt <= nowSeconds) continue;
+        yield { position: String(item.sk), attempts: ((item.attempts ?? []) as StoredAttempt[]).map(fromStored) };
+      }
+    }
   }
+
+  private expiry(epochMs: number): number {
+    return Math.floor(epochMs / 1000) + this.ttlSeconds;
+  }
+}
+
+function toStored(a: Attempt): StoredAttempt {
+  return {
+    s: a.sequenceNumber,
+    e: a.eventTimestamp,
+    a: a.attemptedAt,
+    o: a.outcome,
+    c: a.statusCode,
+    l: a.latencyMs,
+    ...(a.test ? { t: true as const } : {}),
+  };
+}
+
+function fromStored(s: StoredAttempt): Attempt {
+  return {
+    sequenceNumber: Number(s.s),
+    eventTimestamp: Number(s.e),
+    attemptedAt: Number(s.a),
+    outcome: s.o,
+    statusCode: s.c === null || s.c === undefined ? null : Number(s.c),
+    latencyMs: Number(s.l),
+    ...(s.t ? { test: true } : {}),
+  };
 }

@@ -28,11 +28,20 @@ export const sequenceCounterKey = (cacheName: string, topicName: string) => ({
 
 export const apiKeyKey = (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' });
 
+/** The per-cache webhook counter lives in the cache's partition, beside its webhooks. */
+export const cacheCounterKey = (cacheName: string) => ({ pk: cachePartition(cacheName), sk: 'COUNTER' });
+
 /**
- * One delivery record per (cache, topic, sequence number, webhook): the once-only claim and
- * then the outcome. Partitioned by webhook so a delivery-history view is one query.
+ * One claim per (cache, topic, sequence number, group), each its own partition: claims of a
+ * busy topic spread over the table instead of heating one partition.
  */
-export const deliveryKey = (d: { cacheName: string; topicName: string; webhookName: string; sequenceNumber: number }) => ({
-  pk: `DELIVERY#${nameHash(d.cacheName)}.${nameHash(d.webhookName)}`,
-  sk: `${nameHash(d.topicName)}#${String(d.sequenceNumber).padStart(16, '0')}`,
+export const groupClaimKey = (c: { cacheName: string; topicName: string; sequenceNumber: number; group: number }) => ({
+  pk: `CLAIM#${nameHash(c.cacheName)}.${nameHash(c.topicName)}#${c.sequenceNumber}#${c.group}`,
+  sk: 'CLAIM',
 });
+
+/**
+ * History items of one webhook incarnation: its random id is the partition, so a webhook
+ * deleted and created again starts with an empty history. Sort keys order items by time.
+ */
+export const historyPartition = (webhookId: string) => `HISTORY#${webhookId}`;

@@ -1,12 +1,25 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { identityKey } from '../webhooks/model.ts';
-import type { TopicSubscriber, WebhookIdentity, WebhookRecord, WebhookRepository, WebhookSummary } from '../webhooks/model.ts';
+import type { CreateResult, TopicSubscriber, WebhookIdentity, WebhookRecord, WebhookRepository, WebhookSummary } from '../webhooks/model.ts';
 import { TABLE_KEYS } from './table-schema.ts';
-import { cachePartition, topicPartition, webhookKey } from './keys.ts';
+import { cacheCounterKey, cachePartition, topicPartition, webhookKey } from './keys.ts';
 import { batchGetAll, conditionalWrite } from './dynamo-helpers.ts';
 
-/** DynamoDB adapter for webhook items (pk = cache, sk = webhook; `topicKey` feeds the fan-out index). */
+/**
+ * How long the per-cache counter must have stood still before a full counter is checked
+ * against a recount: longer than the put function's timeout (10 s), so a create between its
+ * reservation and its item is never mistaken for a leaked slot.
+ */
+export const COUNTER_SETTLE_MS = 15_000;
+
+/** Rounds of reserve / initialise / repair before giving up (each round is a lost race). */
+const MAX_RESERVE_ROUNDS = 20;
+
+/**
+ * DynamoDB adapter for webhook items (pk = cache, sk = webhook; `topicKey` feeds the fan-out
+ * index) and the per-cache counter (pk = cache, sk = COUNTER). See docs/data-model.md.
+ */
 export class WebhookStore implements WebhookRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -37,7 +50,14 @@ export class WebhookStore implements WebhookRepository {
     return toRecord(out?.Attributes);
   }
 
-  async create(record: WebhookRecord): Promise<boolean> {
+  /**
+   * Reserves a slot on the cache's counter, then puts the item; a put that loses to a
+   * concurrent create of the same name gives its slot back. dynalite has no transactions, so
+   * a crash between the two leaks a slot: `reserveSlot` repairs that once the counter is full.
+   */
+  async create(record: WebhookRecord, limit: { maxWebhooksPerCache: number; now: number }): Promise<CreateResult> {
+    const reserved = await this.reserveSlot(record.cacheName, limit.maxWebhooksPerCache, limit.now);
+    if (reserved !== true) return { created: false, reason: 'limit', count: reserved.count };
     const out = await conditionalWrite(() =>
       this.db.send(
         new PutCommand({
@@ -51,10 +71,88 @@ export class WebhookStore implements WebhookRepository {
         }),
       ),
     );
-    return out !== undefined;
+    if (out) return { created: true };
+    await this.releaseSlot(record.cacheName, limit.now);
+    return { created: false, reason: 'exists' };
   }
 
-  async countInCache(cacheName: string): Promise<number> {
+  /**
+   * Takes one slot of the cache's counter with a conditional update: exact under concurrent
+   * creates. When the condition fails the counter is either missing (a table from before the
+   * counter: initialised by a count), or full: then, if it has not changed for
+   * `COUNTER_SETTLE_MS`, a consistent recount below it reveals leaked slots and repairs it.
+   *
+   * @returns true, or the count that refused the slot
+   */
+  private async reserveSlot(cacheName: string, limit: number, now: number): Promise<true | { count: number }> {
+    const Key = cacheCounterKey(cacheName);
+    for (let round = 0; round < MAX_RESERVE_ROUNDS; round++) {
+      const taken = await conditionalWrite(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key,
+            UpdateExpression: 'SET webhookCount = webhookCount + :one, changedAt = :now',
+            ConditionExpression: 'attribute_exists(webhookCount) AND webhookCount < :limit',
+            ExpressionAttributeValues: { ':one': 1, ':now': now, ':limit': limit },
+          }),
+        ),
+      );
+      if (taken) return true;
+
+      const counter = (await this.db.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }))).Item;
+      if (counter === undefined) {
+        const count = await this.countInCache(cacheName);
+        await conditionalWrite(() =>
+          this.db.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { ...Key, webhookCount: count, changedAt: now },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
+        );
+        continue;
+      }
+      const seen = Number(counter.webhookCount);
+      const changedAt = Number(counter.changedAt);
+      if (seen < limit) continue; // a slot was freed meanwhile
+      if (now - changedAt < COUNTER_SETTLE_MS) return { count: seen };
+      const actual = await this.countInCache(cacheName);
+      if (actual >= seen) return { count: actual };
+      // Leaked slots: set the counter to the count, unless it moved meanwhile.
+      await conditionalWrite(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key,
+            UpdateExpression: 'SET webhookCount = :actual, changedAt = :now',
+            ConditionExpression: 'webhookCount = :seen AND changedAt = :changedAt',
+            ExpressionAttributeValues: { ':actual': actual, ':now': now, ':seen': seen, ':changedAt': changedAt },
+          }),
+        ),
+      );
+    }
+    throw new Error(`could not reserve a webhook slot in ${MAX_RESERVE_ROUNDS} rounds`);
+  }
+
+  /** Gives a slot back (best effort: a counter left too high is repaired by `reserveSlot`). */
+  private async releaseSlot(cacheName: string, now: number): Promise<void> {
+    await conditionalWrite(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: cacheCounterKey(cacheName),
+          UpdateExpression: 'SET webhookCount = webhookCount - :one, changedAt = :now',
+          ConditionExpression: 'webhookCount > :zero',
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':now': now },
+        }),
+      ),
+    );
+  }
+
+  /** Number of webhooks in a cache, read consistently. */
+  private async countInCache(cacheName: string): Promise<number> {
     let count = 0;
     for await (const page of paginateQuery({ client: this.db }, { ...this.cacheQuery(cacheName), Select: 'COUNT' })) {
       count += page.Count ?? 0;
@@ -108,7 +206,9 @@ export class WebhookStore implements WebhookRepository {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return out.Attributes !== undefined;
+    if (out.Attributes === undefined) return false;
+    await this.releaseSlot(id.cacheName, Date.now());
+    return true;
   }
 
   async replaceSecret(id: WebhookIdentity, secret: string, now: number): Promise<WebhookRecord | undefined> {

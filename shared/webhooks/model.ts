@@ -45,18 +45,22 @@ export interface WebhookSecret {
 /** A collision-free map key for a webhook identity (names are arbitrary strings). */
 export const identityKey = (id: WebhookIdentity): string => JSON.stringify([id.cacheName, id.webhookName]);
 
+export type CreateResult = { created: true } | { created: false; reason: 'exists' } | { created: false; reason: 'limit'; count: number };
+
 /** Where webhooks live. Every read that decides a delivery or a secret is strongly consistent. */
 export interface WebhookRepository {
   /** Updates topic and URL of an existing webhook, keeping its secret; undefined when it does not exist. */
   updateExisting(id: WebhookIdentity, change: { topicName: string; postUrl: string; now: number }): Promise<WebhookRecord | undefined>;
-  /** Creates a webhook; false when one of that name exists already. */
-  create(record: WebhookRecord): Promise<boolean>;
-  /** Number of webhooks in a cache, read consistently (the per-cache limit). */
-  countInCache(cacheName: string): Promise<number>;
+  /**
+   * Creates a webhook within the per-cache limit, exactly even under concurrent creates:
+   * `exists` when one of that name appeared meanwhile, `limit` (with the cache's count) when
+   * the cache is full.
+   */
+  create(record: WebhookRecord, limit: { maxWebhooksPerCache: number; now: number }): Promise<CreateResult>;
   /** The cache's webhooks without their secrets, sorted by name. */
   listByCache(cacheName: string): Promise<WebhookSummary[]>;
   get(id: WebhookIdentity): Promise<WebhookRecord | undefined>;
-  /** Deletes a webhook; false when it did not exist. */
+  /** Deletes a webhook, freeing its slot in the cache; false when it did not exist. */
   delete(id: WebhookIdentity): Promise<boolean>;
   /** Replaces the secret of an existing webhook; undefined when it does not exist. */
   replaceSecret(id: WebhookIdentity, secret: string, now: number): Promise<WebhookRecord | undefined>;

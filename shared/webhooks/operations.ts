@@ -28,14 +28,6 @@ export async function putWebhook(deps: Deps, id: WebhookIdentity, body: unknown)
     const updated = await deps.webhooks.updateExisting(id, change);
     if (updated) return { secret: updated.secret };
 
-    // Consistent count, then a conditional create. Concurrent creates of different webhooks in
-    // one cache may briefly overshoot the limit by their number (documented in docs/data-model.md).
-    const count = await deps.webhooks.countInCache(id.cacheName);
-    if (count >= deps.config.maxWebhooksPerCache) {
-      throw new LimitExceededError(
-        `the cache already has ${count} webhooks, the limit is ${deps.config.maxWebhooksPerCache}`,
-      );
-    }
     const record: WebhookRecord = {
       ...id,
       webhookId: randomUUID(),
@@ -45,7 +37,13 @@ export async function putWebhook(deps: Deps, id: WebhookIdentity, body: unknown)
       createdAt: change.now,
       updatedAt: change.now,
     };
-    if (await deps.webhooks.create(record)) return { secret: record.secret };
+    const created = await deps.webhooks.create(record, { maxWebhooksPerCache: deps.config.maxWebhooksPerCache, now: change.now });
+    if (created.created) return { secret: record.secret };
+    if (created.reason === 'limit') {
+      throw new LimitExceededError(
+        `the cache already has ${created.count} webhooks, the limit is ${deps.config.maxWebhooksPerCache}`,
+      );
+    }
   }
 }
 

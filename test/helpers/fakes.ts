@@ -1,5 +1,16 @@
 import type { ApiKeyRecord, ApiKeyRepository, Principal } from '#shared/auth/model.ts';
 import { PERMISSIONS } from '#shared/auth/model.ts';
+import type { CreateResult, TopicSubscriber, WebhookIdentity, WebhookRecord, WebhookRepository, WebhookSummary } from '#shared/webhooks/model.ts';
+import { identityKey } from '#shared/webhooks/model.ts';
+import type {
+  DeliveryLedger,
+  DeliveryOutcome,
+  DeliveryRequest,
+  GroupClaim,
+  HistoryEntry,
+  StoredHistoryEntry,
+  WebhookSender,
+} from '#shared/delivery/model.ts';
 
 /**
  * Plain in-memory fakes of the domain's ports, for unit tests of the operations: objects that
@@ -39,3 +50,122 @@ export function fakeClock(start = Date.UTC(2026, 0, 1)) {
   let now = start;
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
+
+/** Webhooks in a map, with the per-cache limit the real store enforces. */
+export class FakeWebhooks implements WebhookRepository {
+  readonly records = new Map<string, WebhookRecord>();
+  /** Set to make the next getMany fail (a throttled read). */
+  failReads = false;
+  readonly reads: WebhookIdentity[][] = [];
+
+  add(record: WebhookRecord): WebhookRecord {
+    this.records.set(identityKey(record), structuredClone(record));
+    return record;
+  }
+  async updateExisting(id: WebhookIdentity, change: { topicName: string; postUrl: string; now: number }) {
+    const record = this.records.get(identityKey(id));
+    if (!record) return undefined;
+    Object.assign(record, { topicName: change.topicName, postUrl: change.postUrl, updatedAt: change.now });
+    return structuredClone(record);
+  }
+  async create(record: WebhookRecord, limit: { maxWebhooksPerCache: number }): Promise<CreateResult> {
+    if (this.records.has(identityKey(record))) return { created: false, reason: 'exists' };
+    const count = [...this.records.values()].filter((r) => r.cacheName === record.cacheName).length;
+    if (count >= limit.maxWebhooksPerCache) return { created: false, reason: 'limit', count };
+    this.add(record);
+    return { created: true };
+  }
+  async listByCache(cacheName: string): Promise<WebhookSummary[]> {
+    return [...this.records.values()]
+      .filter((r) => r.cacheName === cacheName)
+      .map(({ cacheName: c, webhookName, topicName, postUrl }) => ({ cacheName: c, webhookName, topicName, postUrl }))
+      .sort((a, b) => (a.webhookName < b.webhookName ? -1 : 1));
+  }
+  async get(id: WebhookIdentity) {
+    const record = this.records.get(identityKey(id));
+    return record && structuredClone(record);
+  }
+  async delete(id: WebhookIdentity) {
+    return this.records.delete(identityKey(id));
+  }
+  async replaceSecret(id: WebhookIdentity, secret: string, now: number) {
+    const record = this.records.get(identityKey(id));
+    if (!record) return undefined;
+    Object.assign(record, { secret, updatedAt: now });
+    return structuredClone(record);
+  }
+  async getMany(ids: readonly WebhookIdentity[]) {
+    this.reads.push([...ids]);
+    if (this.failReads) throw new Error('ProvisionedThroughputExceededException');
+    return ids.flatMap((id) => {
+      const record = this.records.get(identityKey(id));
+      return record ? [structuredClone(record)] : [];
+    });
+  }
+  async *subscribers(cacheName: string, topicName: string): AsyncGenerator<TopicSubscriber[]> {
+    const all = [...this.records.values()].filter((r) => r.cacheName === cacheName && r.topicName === topicName);
+    // Two pages when there is more than one, as DynamoDB pages a query.
+    const half = Math.ceil(all.length / 2);
+    for (const page of [all.slice(0, half), all.slice(half)]) {
+      if (page.length > 0) yield page.map((r) => ({ webhookName: r.webhookName, webhookId: r.webhookId }));
+    }
+  }
+}
+
+/** Claims in a set, history in a list; each failure mode switchable. */
+export class FakeLedger implements DeliveryLedger {
+  readonly claims = new Set<string>();
+  readonly history: HistoryEntry[] = [];
+  failClaims = false;
+  failHistory = false;
+
+  async claimGroup(claim: GroupClaim): Promise<boolean> {
+    if (this.failClaims) throw new Error('ThrottlingException');
+    const key = JSON.stringify([claim.cacheName, claim.topicName, claim.sequenceNumber, claim.group]);
+    if (this.claims.has(key)) return false;
+    this.claims.add(key);
+    return true;
+  }
+  async recordHistory(entries: readonly HistoryEntry[]): Promise<void> {
+    if (this.failHistory) throw new Error('BatchWriteItem left items unprocessed after retries');
+    this.history.push(...structuredClone(entries));
+  }
+  async *readHistory(webhookId: string, atOrBefore?: string): AsyncGenerator<StoredHistoryEntry> {
+    const items = this.history
+      .filter((e) => e.webhookId === webhookId)
+      .map((e) => ({ position: `${String(Math.max(...e.attempts.map((a) => a.attemptedAt))).padStart(15, '0')}#${e.invocationId}`, attempts: e.attempts }))
+      .sort((a, b) => (a.position < b.position ? 1 : -1));
+    for (const item of items) if (atOrBefore === undefined || item.position <= atOrBefore) yield item;
+  }
+}
+
+/** Records every request; answers with the outcome the test sets. */
+export class FakeSender implements WebhookSender {
+  readonly requests: DeliveryRequest[] = [];
+  outcome: Omit<DeliveryOutcome, 'attemptedAt'> = { kind: 'delivered', statusCode: 204, latencyMs: 3 };
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(private readonly clock: { now: () => number } = { now: Date.now }) {}
+  async send(request: DeliveryRequest): Promise<DeliveryOutcome> {
+    this.requests.push(request);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((r) => setTimeout(r, 1));
+    this.inFlight--;
+    return { ...this.outcome, attemptedAt: this.clock.now() };
+  }
+}
+
+let incarnation = 0;
+/** A webhook record with a fresh incarnation id. */
+export const webhookRecord = (overrides: Partial<WebhookRecord> = {}): WebhookRecord => ({
+  cacheName: 'c',
+  webhookName: 'w',
+  webhookId: `id-${++incarnation}`,
+  topicName: 't',
+  postUrl: 'https://example.com/hook',
+  secret: 'secret',
+  createdAt: 0,
+  updatedAt: 0,
+  ...overrides,
+});

@@ -290,16 +290,18 @@ describe('least-privilege IAM', () => {
   const AUTH = 'dynamodb:GetItem table APIKEY#*';
   it.each<[FunctionName, string[]]>([
     ['health', []],
-    ['put-webhook', [AUTH, 'dynamodb:PutItem table CACHE#*', 'dynamodb:Query table CACHE#*', 'dynamodb:UpdateItem table CACHE#*']],
+    ['put-webhook', [AUTH, 'dynamodb:GetItem table CACHE#*', 'dynamodb:PutItem table CACHE#*', 'dynamodb:Query table CACHE#*', 'dynamodb:UpdateItem table CACHE#*']],
     ['list-webhooks', [AUTH, 'dynamodb:Query table CACHE#*']],
-    ['delete-webhook', [AUTH, 'dynamodb:DeleteItem table CACHE#*']],
+    ['delete-webhook', [AUTH, 'dynamodb:DeleteItem table CACHE#*', 'dynamodb:UpdateItem table CACHE#*']],
     ['get-webhook-secret', [AUTH, 'dynamodb:GetItem table CACHE#*']],
     ['rotate-webhook-secret', [AUTH, 'dynamodb:UpdateItem table CACHE#*']],
+    ['list-deliveries', [AUTH, 'dynamodb:GetItem table CACHE#*', 'dynamodb:Query table HISTORY#*']],
+    ['test-webhook', [AUTH, 'dynamodb:BatchWriteItem table HISTORY#*', 'dynamodb:GetItem table CACHE#*']],
     ['publish-message', [AUTH, 'dynamodb:Query index/byTopic -', 'dynamodb:UpdateItem table TOPIC#*']],
     ['create-key', [AUTH, 'dynamodb:PutItem table APIKEY#*']],
     ['list-keys', [AUTH, 'dynamodb:Query index/byKind -']],
     ['revoke-key', [AUTH, 'dynamodb:DeleteItem table APIKEY#*']],
-    [DELIVERY_FUNCTION, ['dynamodb:BatchGetItem table CACHE#*', 'dynamodb:PutItem table DELIVERY#*', 'dynamodb:BatchWriteItem table DELIVERY#*']],
+    [DELIVERY_FUNCTION, ['dynamodb:BatchGetItem table CACHE#*', 'dynamodb:PutItem table CLAIM#*', 'dynamodb:BatchWriteItem table HISTORY#*']],
   ])('%s may make exactly its own DynamoDB calls', (name, expected) => {
     expect(dynamoGrants(name)).toEqual([...expected].sort());
   });
@@ -311,7 +313,8 @@ describe('least-privilege IAM', () => {
         return READ_ACTIONS.includes(action) && target === 'table' && (keys === '-' || keys.split('|').some((k) => 'CACHE#x'.startsWith(k.replace('*', ''))));
       }),
     );
-    expect(canReadWebhooks.sort()).toEqual(['deliver-messages', 'get-webhook-secret', 'list-webhooks', 'put-webhook']);
+    // The ping signs with the secret; the history route reads the webhook's incarnation id.
+    expect(canReadWebhooks.sort()).toEqual(['deliver-messages', 'get-webhook-secret', 'list-deliveries', 'list-webhooks', 'put-webhook', 'test-webhook']);
   });
 
   it('never grants a wildcard action or resource', () => {

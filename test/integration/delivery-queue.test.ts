@@ -9,8 +9,8 @@ import {
 import { createDeliveryQueues, startFauxqs, type RunningEmulator } from '#local/emulators.ts';
 import { SqsDeliveryQueue } from '#shared/queue/delivery-queue.ts';
 import { InternalServerError } from '#shared/errors.ts';
-import { decodeDeliveryTask } from '#shared/delivery/queue-message.ts';
-import type { DeliveryTask } from '#shared/delivery/model.ts';
+import { decodeDeliveryGroup } from '#shared/delivery/queue-message.ts';
+import type { DeliveryGroup } from '#shared/delivery/model.ts';
 
 /**
  * Publish's fan-out sender against fauxqs. fauxqs never fails a batch entry, so a middleware on
@@ -44,15 +44,15 @@ function flakyClient(failures: number): SQSClient {
   return client;
 }
 
-const task = (i: number): DeliveryTask => ({
+const task = (i: number): DeliveryGroup => ({
   cacheName: 'c',
   topicName: 't',
-  webhookName: `w${i}`,
-  webhookId: `id-${i}`,
   sequenceNumber: 1,
   eventTimestamp: 1,
   tokenId: '',
   text: 'hi',
+  group: i,
+  webhooks: [{ webhookName: `w${i}`, webhookId: `id-${i}` }],
 });
 
 async function drain(sqs: SQSClient): Promise<string[]> {
@@ -60,7 +60,7 @@ async function drain(sqs: SQSClient): Promise<string[]> {
   for (;;) {
     const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
     if (!out.Messages?.length) return names;
-    names.push(...out.Messages.map((m) => decodeDeliveryTask(m.Body!).webhookName));
+    names.push(...out.Messages.map((m) => decodeDeliveryGroup(m.Body!).webhooks[0]!.webhookName));
     await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: queueUrl,
@@ -89,7 +89,7 @@ describe('DeliveryQueue (fault injection on the SQS client: SQS cannot be made t
     const sqs = flakyClient(4);
     const tasks = Array.from({ length: 25 }, (_, i) => task(i));
     await new SqsDeliveryQueue(sqs, queueUrl, 3).sendAll(tasks);
-    expect((await drain(sqs)).sort()).toEqual(tasks.map((t) => t.webhookName).sort());
+    expect((await drain(sqs)).sort()).toEqual(tasks.map((t) => t.webhooks[0]!.webhookName).sort());
   });
 
   it('fails the publish (500) when entries are still refused after its retries, rather than losing them silently', async () => {

@@ -1,0 +1,10 @@
+import { apiHandler } from '#functions/commons/api-handler.ts';
+import { json } from '#functions/commons/api-request.ts';
+import { webhookIdentityOf } from '#functions/commons/path-parameters.ts';
+import { testWebhook } from '#shared/delivery/test-ping.ts';
+import { runtime } from '#shared/runtime.ts';
+
+/** POST /webhooks/{cacheName}/{webhookName}/test: one signed ping now; answers with its outcome. */
+export const handler = apiHandler({ runtime, permission: 'webhooks:manage', cacheScoped: true }, async (request, rt) =>
+  json(200, await testWebhook(rt, request.principal, webhookIdentityOf(request), request.body())),
+);
