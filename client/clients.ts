@@ -4,14 +4,19 @@ import {
   CreateKey,
   DeleteWebhook,
   GetWebhookSecret,
+  ListDeliveries,
   ListKeys,
   ListWebhooks,
   PutWebhook,
   RevokeKey,
   RotateWebhookSecret,
+  TestWebhook,
   TopicPublish,
   type ApiKeyInfo,
+  type Delivery,
+  type OutcomeKind,
   type Permission,
+  type TestWebhookProps,
   type WebhookSecretProps,
 } from './responses.ts';
 import { Transport, type ClientOptions, type HttpOutcome } from './transport.ts';
@@ -22,6 +27,17 @@ export interface PutWebhookCallOptions {
   destination: WebhookDestination;
   /** The topic whose messages the webhook receives. */
   topicName: string;
+}
+
+/** Options of `listDeliveries`. */
+export interface ListDeliveriesOptions {
+  /**
+   * The most deliveries in the page, 1 to 100.
+   * @default 20
+   */
+  limit?: number;
+  /** The previous page's `nextCursor`, unchanged; omit it for the newest page. */
+  cursor?: string;
 }
 
 /** Options of `createKey` (DESIGN §2). */
@@ -136,6 +152,60 @@ export class WebhookClient {
     if (props instanceof SdkError) return new RotateWebhookSecret.Error(props);
     return new RotateWebhookSecret.Success(props);
   }
+
+  /**
+   * One page of the webhook's delivery history, newest first: every attempt and test ping,
+   * never a body, URL or secret. Page on by passing `nextCursor` as `cursor` until it is null.
+   *
+   * @example
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await client.listDeliveries('cache', 'hook', { limit: 50, cursor });
+   *   if (!(page instanceof ListDeliveries.Success)) throw page.innerException();
+   *   for (const d of page.deliveries) console.log(d.topicSequenceNumber, d.outcome, d.statusCode);
+   *   cursor = page.nextCursor ?? undefined;
+   * } while (cursor);
+   */
+  async listDeliveries(cacheName: string, webhookName: string, options: ListDeliveriesOptions = {}): Promise<ListDeliveries.Response> {
+    const path = webhookPath(cacheName, webhookName);
+    if (path instanceof SdkError) return new ListDeliveries.Error(path);
+    const { limit, cursor } = options ?? {};
+    if (limit !== undefined && typeof limit !== 'number') return new ListDeliveries.Error(invalid('limit must be a number'));
+    if (cursor !== undefined && typeof cursor !== 'string') return new ListDeliveries.Error(invalid('cursor must be a string'));
+    const query = new URLSearchParams();
+    if (limit !== undefined) query.set('limit', String(limit));
+    if (cursor !== undefined) query.set('cursor', cursor);
+    const search = query.size > 0 ? `?${query.toString()}` : '';
+    const outcome = await this.transport.send({ method: 'GET', path: `${path}/deliveries${search}`, idempotent: true });
+    if (!outcome.ok) return new ListDeliveries.Error(outcome.error);
+    const page = parseDeliveries(outcome.body);
+    if (!page) return new ListDeliveries.Error(unexpected('list deliveries'));
+    return new ListDeliveries.Success(page);
+  }
+
+  /**
+   * Sends one signed test POST to the webhook now, with `topic_sequence_number` 0 and `text`
+   * (sent raw as `text/plain`; the service uses "test" when it is omitted or empty). The result
+   * is a `Success` whatever the receiver answered: its `outcome` says how the POST ended. The
+   * ping is recorded in the history with `test: true`. Never retried: a retry would ping twice.
+   */
+  async testWebhook(cacheName: string, webhookName: string, text?: string | Uint8Array): Promise<TestWebhook.Response> {
+    const path = webhookPath(cacheName, webhookName);
+    if (path instanceof SdkError) return new TestWebhook.Error(path);
+    if (text !== undefined && typeof text !== 'string' && !(text instanceof Uint8Array)) {
+      return new TestWebhook.Error(invalid('the ping text must be a string or a Uint8Array'));
+    }
+    const outcome = await this.transport.send({
+      method: 'POST',
+      path: `${path}/test`,
+      ...(text === undefined ? {} : { raw: text, contentType: 'text/plain; charset=utf-8' }),
+      idempotent: false,
+    });
+    if (!outcome.ok) return new TestWebhook.Error(outcome.error);
+    const ping = parsePing(outcome.body);
+    if (!ping) return new TestWebhook.Error(unexpected('test webhook'));
+    return new TestWebhook.Success(ping);
+  }
 }
 
 /**
@@ -244,6 +314,36 @@ function parseWebhooks(body: unknown): Webhook[] | undefined {
   return webhooks;
 }
 
+/** How one attempt ended, as the history and the ping answer share it. */
+function attemptFields(v: Record<string, unknown>): TestWebhookProps | undefined {
+  if (!isString(v.outcome) || !isNullableInteger(v.statusCode) || !isInteger(v.latencyMs)) return undefined;
+  // An outcome this client does not know yet is passed on as the service named it.
+  return { outcome: v.outcome as OutcomeKind, statusCode: v.statusCode, latencyMs: v.latencyMs };
+}
+
+function parsePing(body: unknown): TestWebhookProps | undefined {
+  return isObject(body) ? attemptFields(body) : undefined;
+}
+
+function parseDeliveries(body: unknown): { deliveries: Delivery[]; nextCursor: string | null } | undefined {
+  if (!isObject(body) || !Array.isArray(body.deliveries) || !isNullableString(body.nextCursor)) return undefined;
+  const deliveries: Delivery[] = [];
+  for (const d of body.deliveries as unknown[]) {
+    if (!isObject(d) || !isInteger(d.topicSequenceNumber) || !isInteger(d.eventTimestamp) || !isInteger(d.attemptedAt)) return undefined;
+    if (d.test !== undefined && d.test !== true) return undefined;
+    const attempt = attemptFields(d);
+    if (!attempt) return undefined;
+    deliveries.push({
+      topicSequenceNumber: d.topicSequenceNumber,
+      eventTimestamp: d.eventTimestamp,
+      attemptedAt: d.attemptedAt,
+      ...attempt,
+      ...(d.test === true ? { test: true as const } : {}),
+    });
+  }
+  return { deliveries, nextCursor: body.nextCursor };
+}
+
 function parseKeys(body: unknown): ApiKeyInfo[] | undefined {
   if (!isObject(body) || !Array.isArray(body.keys)) return undefined;
   const keys: ApiKeyInfo[] = [];
@@ -271,3 +371,5 @@ function parseKeys(body: unknown): ApiKeyInfo[] | undefined {
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isNullableString = (v: unknown): v is string | null => v === null || isString(v);
+const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
+const isNullableInteger = (v: unknown): v is number | null => v === null || isInteger(v);

@@ -3,7 +3,14 @@
  * code written for Momento's webhooks ports by changing an import and an endpoint. It depends
  * on nothing but Node's own `fetch` and `crypto`.
  */
-export { WebhookClient, TopicClient, KeyClient, type PutWebhookCallOptions, type CreateKeyOptions } from './clients.ts';
+export {
+  WebhookClient,
+  TopicClient,
+  KeyClient,
+  type PutWebhookCallOptions,
+  type ListDeliveriesOptions,
+  type CreateKeyOptions,
+} from './clients.ts';
 export type { ClientOptions, RetryOptions } from './transport.ts';
 export {
   PostUrlWebhookDestination,
@@ -18,11 +25,16 @@ export {
   DeleteWebhook,
   GetWebhookSecret,
   RotateWebhookSecret,
+  ListDeliveries,
+  TestWebhook,
+  OutcomeKind,
   TopicPublish,
   CreateKey,
   ListKeys,
   RevokeKey,
   type ApiKeyInfo,
+  type Delivery,
+  type TestWebhookProps,
   type Permission,
   type WebhookSecretProps,
 } from './responses.ts';

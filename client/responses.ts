@@ -162,6 +162,106 @@ export declare namespace RotateWebhookSecret {
   type Response = Success | Error;
 }
 
+// ---- delivery history and test pings ------------------------------------------------------
+
+/**
+ * How one POST to a webhook ended (DESIGN, delivery contract); none is retried. The values are
+ * the service's own strings, e.g. `OutcomeKind.DELIVERED === 'delivered'`.
+ */
+export const OutcomeKind = {
+  /** A 2xx within 5 seconds. */
+  DELIVERED: 'delivered',
+  /** Any other status, a redirect included. */
+  HTTP_ERROR: 'http_error',
+  /** No status within 5 seconds. */
+  TIMEOUT: 'timeout',
+  CONNECTION_REFUSED: 'connection_refused',
+  DNS_ERROR: 'dns_error',
+  TLS_ERROR: 'tls_error',
+  /** The URL or its address is not one deliveries may go to. */
+  DESTINATION_REFUSED: 'destination_refused',
+  /** Any other failure before a status arrived. */
+  NETWORK_ERROR: 'network_error',
+} as const;
+
+/** One of {@link OutcomeKind}. */
+export type OutcomeKind = (typeof OutcomeKind)[keyof typeof OutcomeKind];
+
+/** One attempt in a webhook's delivery history: never a body, a URL, a secret or a response body. */
+export interface Delivery {
+  /** The message's `topic_sequence_number`; 0 for a test ping. */
+  topicSequenceNumber: number;
+  /** Epoch ms when publish accepted the message (for a ping, when it was asked for). */
+  eventTimestamp: number;
+  /** Epoch ms when the POST started. */
+  attemptedAt: number;
+  outcome: OutcomeKind;
+  /** The receiver's HTTP status, or null when it gave no HTTP answer. */
+  statusCode: number | null;
+  latencyMs: number;
+  /** Present, and true, on test pings only. */
+  test?: true;
+}
+
+class ListDeliveriesSuccess extends SuccessResponse {
+  /** Newest first. */
+  readonly deliveries: Delivery[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+  constructor(page: { deliveries: Delivery[]; nextCursor: string | null }) {
+    super();
+    this.deliveries = page.deliveries;
+    this.nextCursor = page.nextCursor;
+  }
+  /** The deliveries, in the style of Momento's getters. */
+  getDeliveries(): Delivery[] {
+    return this.deliveries;
+  }
+  override toString(): string {
+    return `${super.toString()}: ${this.deliveries.length} deliveries${this.nextCursor === null ? '' : ', more to read'}`;
+  }
+}
+class ListDeliveriesError extends ErrorResponse {}
+/** Results of `listDeliveries`. */
+export const ListDeliveries = { Success: ListDeliveriesSuccess, Error: ListDeliveriesError } as const;
+export declare namespace ListDeliveries {
+  type Success = ListDeliveriesSuccess;
+  type Error = ListDeliveriesError;
+  type Response = Success | Error;
+}
+
+/** How a test ping ended. */
+export interface TestWebhookProps {
+  outcome: OutcomeKind;
+  /** The receiver's HTTP status, or null when it gave no HTTP answer. */
+  statusCode: number | null;
+  latencyMs: number;
+}
+
+/** The ping was sent: a `Success` whatever the receiver answered; `outcome` says how it ended. */
+class TestWebhookSuccess extends SuccessResponse {
+  readonly outcome: OutcomeKind;
+  readonly statusCode: number | null;
+  readonly latencyMs: number;
+  constructor(props: TestWebhookProps) {
+    super();
+    this.outcome = props.outcome;
+    this.statusCode = props.statusCode;
+    this.latencyMs = props.latencyMs;
+  }
+  override toString(): string {
+    return `${super.toString()}: ${this.outcome}${this.statusCode === null ? '' : ` ${this.statusCode}`} in ${this.latencyMs} ms`;
+  }
+}
+class TestWebhookError extends ErrorResponse {}
+/** Results of `testWebhook`. */
+export const TestWebhook = { Success: TestWebhookSuccess, Error: TestWebhookError } as const;
+export declare namespace TestWebhook {
+  type Success = TestWebhookSuccess;
+  type Error = TestWebhookError;
+  type Response = Success | Error;
+}
+
 // ---- topics --------------------------------------------------------------------------------
 
 class TopicPublishSuccess extends SuccessResponse {}

@@ -4,6 +4,7 @@ import {
   DeleteWebhook,
   GetWebhookSecret,
   KeyClient,
+  ListDeliveries,
   ListKeys,
   ListWebhooks,
   PostUrlWebhookDestination,
@@ -11,6 +12,7 @@ import {
   RevokeKey,
   RotateWebhookSecret,
   SdkError,
+  TestWebhook,
   TopicClient,
   TopicPublish,
   type ClientOptions,
@@ -56,6 +58,8 @@ const OPERATIONS: Op[] = [
   { name: 'getWebhookSecret', method: 'GET', idempotent: true, errorClass: GetWebhookSecret.Error, call: (c) => c.topics.getWebhookSecret('c', 'w') },
   { name: 'listKeys', method: 'GET', idempotent: true, errorClass: ListKeys.Error, call: (c) => c.keys.listKeys() },
   { name: 'revokeKey', method: 'DELETE', idempotent: true, errorClass: RevokeKey.Error, call: (c) => c.keys.revokeKey(KEY_ID) },
+  { name: 'listDeliveries', method: 'GET', idempotent: true, errorClass: ListDeliveries.Error, call: (c) => c.topics.listDeliveries('c', 'w', { limit: 5 }) },
+  { name: 'testWebhook', method: 'POST', idempotent: false, errorClass: TestWebhook.Error, call: (c) => c.topics.testWebhook('c', 'w', 'ping') },
   { name: 'rotateWebhookSecret', method: 'POST', idempotent: false, errorClass: RotateWebhookSecret.Error, call: (c) => c.topics.rotateWebhookSecret('c', 'w') },
   { name: 'publish', method: 'POST', idempotent: false, errorClass: TopicPublish.Error, call: (c) => c.topics.publish('c', 't', 'hello') },
   { name: 'createKey', method: 'POST', idempotent: false, errorClass: CreateKey.Error, call: (c) => c.keys.createKey({ permissions: ['topics:publish'], caches: ['*'] }) },
@@ -107,6 +111,43 @@ describe('what goes on the wire', () => {
     ]);
   });
 
+  it('asks for the delivery history with limit and cursor in the query, encoded, and nothing else', async () => {
+    stub.handler = (res) => json(res, 200, { deliveries: [], nextCursor: null });
+    const { topics } = clients();
+    for (const options of [undefined, { limit: 5 }, { cursor: 'a+b/c=d.e f' }, { limit: 100, cursor: 'x.y' }]) {
+      expect(await topics.listDeliveries('c/1', 'w 2', options)).toBeInstanceOf(ListDeliveries.Success);
+    }
+    expect(stub.requests.map((r) => [r.method, r.url, r.body.length])).toEqual([
+      ['GET', '/webhooks/c%2F1/w%202/deliveries', 0],
+      ['GET', '/webhooks/c%2F1/w%202/deliveries?limit=5', 0],
+      ['GET', '/webhooks/c%2F1/w%202/deliveries?cursor=a%2Bb%2Fc%3Dd.e+f', 0],
+      ['GET', '/webhooks/c%2F1/w%202/deliveries?limit=100&cursor=x.y', 0],
+    ]);
+    expect(new URL(stub.requests[2]?.url ?? '', stub.url).searchParams.get('cursor')).toBe('a+b/c=d.e f');
+  });
+
+  it('sends the ping text raw as text/plain, and no body at all without one', async () => {
+    stub.handler = (res) => json(res, 200, { outcome: 'delivered', statusCode: 204, latencyMs: 3 });
+    const { topics } = clients();
+    expect(await topics.testWebhook('c', 'w', 'héllo')).toBeInstanceOf(TestWebhook.Success);
+    expect(await topics.testWebhook('c', 'w', new Uint8Array([0x68, 0x69]))).toBeInstanceOf(TestWebhook.Success);
+    expect(await topics.testWebhook('c', 'w')).toBeInstanceOf(TestWebhook.Success);
+    expect(stub.requests.map((r) => [r.method, r.url, r.headers['content-type'], r.body.toString('hex')])).toEqual([
+      ['POST', '/webhooks/c/w/test', 'text/plain; charset=utf-8', Buffer.from('héllo').toString('hex')],
+      ['POST', '/webhooks/c/w/test', 'text/plain; charset=utf-8', '6869'],
+      ['POST', '/webhooks/c/w/test', undefined, ''],
+    ]);
+  });
+
+  it('keeps only the documented fields of a delivery', async () => {
+    const delivery = { topicSequenceNumber: 3, eventTimestamp: 10, attemptedAt: 11, outcome: 'timeout', statusCode: null, latencyMs: 5000 };
+    stub.handler = (res) => json(res, 200, { deliveries: [{ ...delivery, url: 'https://example.com/', test: true }, delivery], nextCursor: 'n' });
+    const page = await clients().topics.listDeliveries('c', 'w');
+    expect(page).toBeInstanceOf(ListDeliveries.Success);
+    expect((page as ListDeliveries.Success).deliveries).toStrictEqual([{ ...delivery, test: true }, delivery]);
+    expect((page as ListDeliveries.Success).nextCursor).toBe('n');
+  });
+
   it('keeps a stage path of the endpoint', async () => {
     stub.handler = (res) => json(res, 200, { webhooks: [] });
     const { topics } = clients({ endpoint: `${stub.url}/prod/` });
@@ -120,6 +161,11 @@ describe('what goes on the wire', () => {
     ['a cache named .', (c: ReturnType<typeof clients>) => c.topics.getWebhookSecret('.', 'w'), GetWebhookSecret.Error],
     ['a topic named ..', (c: ReturnType<typeof clients>) => c.topics.publish('c', '..', 'x'), TopicPublish.Error],
     ['an empty key id', (c: ReturnType<typeof clients>) => c.keys.revokeKey(''), RevokeKey.Error],
+    ['a history of a webhook named .', (c: ReturnType<typeof clients>) => c.topics.listDeliveries('c', '.'), ListDeliveries.Error],
+    ['a limit that is not a number', (c: ReturnType<typeof clients>) => c.topics.listDeliveries('c', 'w', { limit: '5' as unknown as number }), ListDeliveries.Error],
+    ['a cursor that is not a string', (c: ReturnType<typeof clients>) => c.topics.listDeliveries('c', 'w', { cursor: {} as unknown as string }), ListDeliveries.Error],
+    ['a ping of a cache named ..', (c: ReturnType<typeof clients>) => c.topics.testWebhook('..', 'w'), TestWebhook.Error],
+    ['a ping text of the wrong type', (c: ReturnType<typeof clients>) => c.topics.testWebhook('c', 'w', 7 as unknown as string), TestWebhook.Error],
     [
       'a destination of the wrong type',
       (c: ReturnType<typeof clients>) => c.topics.putWebhook('c', 'w', { topicName: 't', destination: 42 as unknown as string }),
@@ -256,6 +302,32 @@ describe('answers the service never gives', () => {
   ])('gives UNKNOWN_SERVICE_ERROR for %s', async (_label, answer) => {
     stub.handler = (res) => answer(res);
     const error = errorOf(await clients().topics.listWebhooks('c'), ListWebhooks.Error);
+    expect(error.code).toBe('UNKNOWN_SERVICE_ERROR');
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  const delivery = { topicSequenceNumber: 1, eventTimestamp: 10, attemptedAt: 11, outcome: 'delivered', statusCode: 200, latencyMs: 1 };
+  it.each([
+    ['no nextCursor', { deliveries: [] }],
+    ['deliveries that are not a list', { deliveries: {}, nextCursor: null }],
+    ['a status code that is a string', { deliveries: [{ ...delivery, statusCode: '200' }], nextCursor: null }],
+    ['a sequence number that is not an integer', { deliveries: [{ ...delivery, topicSequenceNumber: 1.5 }], nextCursor: null }],
+    ['test: false', { deliveries: [{ ...delivery, test: false }], nextCursor: null }],
+    ['no outcome', { deliveries: [{ ...delivery, outcome: undefined }], nextCursor: null }],
+  ])('gives UNKNOWN_SERVICE_ERROR for a delivery history with %s', async (_label, body) => {
+    stub.handler = (res) => json(res, 200, body);
+    const error = errorOf(await clients().topics.listDeliveries('c', 'w'), ListDeliveries.Error);
+    expect(error.code).toBe('UNKNOWN_SERVICE_ERROR');
+  });
+
+  it.each([
+    ['no latency', { outcome: 'delivered', statusCode: 204 }],
+    ['no status code', { outcome: 'delivered', latencyMs: 1 }],
+    ['an outcome that is not a string', { outcome: 1, statusCode: null, latencyMs: 1 }],
+    ['no body', undefined],
+  ])('gives UNKNOWN_SERVICE_ERROR for a ping answer with %s', async (_label, body) => {
+    stub.handler = (res) => (body === undefined ? res.writeHead(200).end() : json(res, 200, body));
+    const error = errorOf(await clients().topics.testWebhook('c', 'w'), TestWebhook.Error);
     expect(error.code).toBe('UNKNOWN_SERVICE_ERROR');
     expect(stub.requests).toHaveLength(1);
   });

@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, webhookPath, type ApiCall, type ApiCaller, type ApiResponse } from '../helpers/api-client.ts';
-import { TestReceiver } from '../helpers/receiver.ts';
+import { TestReceiver, settle } from '../helpers/receiver.ts';
+import { closedPortUrl } from '../client/stub-server.ts';
 import { startLocal, type LocalService } from '../client/local.ts';
 import { DOC, deref, documentedStatuses, openapi, operation, responseSchema, validator, type Operation, type Schema } from './document.ts';
 
@@ -19,6 +21,8 @@ let service: LocalService;
 let api: ApiCaller;
 let publishOnly: string;
 let manageOnly: string;
+/** Where webhooks that are delivered to or pinged point: loopback only, answering 204. */
+let receiver: TestReceiver;
 
 beforeAll(async () => {
   service = await startLocal({ MAX_WEBHOOKS_PER_CACHE: String(WEBHOOK_LIMIT), MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES) });
@@ -29,8 +33,10 @@ beforeAll(async () => {
   };
   publishOnly = await key(['topics:publish']);
   manageOnly = await key(['webhooks:manage']);
+  receiver = await TestReceiver.start();
 });
 afterAll(async () => {
+  await receiver?.close();
   await service?.stop();
 });
 
@@ -42,6 +48,50 @@ async function existingWebhook(): Promise<{ cache: string; name: string }> {
   expect(res.status).toBe(200);
   return { cache, name: 'hook' };
 }
+
+/** A webhook on topic `t` that POSTs to `postUrl` (the receiver by default), in a cache of its own. */
+async function receivingWebhook(postUrl = receiver.url()): Promise<{ cache: string; name: string }> {
+  const cache = `conf-${++counter}`;
+  const res = await api('PUT', webhookPath(cache, 'hook'), { body: { topicName: 't', destination: { postUrl } } });
+  expect(res.status).toBe(200);
+  return { cache, name: 'hook' };
+}
+
+interface Delivery {
+  topicSequenceNumber: number;
+  outcome: string;
+  statusCode: number | null;
+  test?: true;
+}
+interface DeliveryPage {
+  deliveries: Delivery[];
+  nextCursor: string | null;
+}
+
+const deliveriesPath = (cache: string, name: string, query = '') => webhookPath(cache, name, `/deliveries${query}`);
+const ping = (cache: string, name: string, call: ApiCall = {}) => api('POST', webhookPath(cache, name, '/test'), call);
+
+/** The first page of the history once it holds `count` deliveries (delivery records land after the POST). */
+async function historyOnce(cache: string, name: string, count: number): Promise<ApiResponse> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await api('GET', deliveriesPath(cache, name));
+    if (res.status !== 200 || (res.json as DeliveryPage).deliveries.length >= count || Date.now() > deadline) return res;
+    await settle(25);
+  }
+}
+
+/** A webhook with `pings` test pings in its history, and the cursor after its first delivery. */
+async function pagedWebhook(pings = 2): Promise<{ cache: string; name: string; cursor: string }> {
+  const webhook = await receivingWebhook();
+  for (let i = 0; i < pings; i++) expect((await ping(webhook.cache, webhook.name)).status).toBe(200);
+  const page = (await api('GET', deliveriesPath(webhook.cache, webhook.name, '?limit=1'))).json as DeliveryPage;
+  expect(page.nextCursor).toEqual(expect.any(String));
+  return { ...webhook, cursor: page.nextCursor as string };
+}
+
+/** The cursor with one character changed. */
+const tampered = (cursor: string) => (cursor.startsWith('A') ? 'B' : 'A') + cursor.slice(1);
 
 const LONG_CACHE = 'c'.repeat(256);
 const LONG_WEBHOOK = 'w'.repeat(129);
@@ -92,6 +142,49 @@ const CASES: Record<string, () => Promise<ApiResponse>> = {
   'POST /webhooks/{cacheName}/{webhookName}/secret/rotate 403': () =>
     api('POST', webhookPath('c', 'w', '/secret/rotate'), { key: publishOnly }),
   'POST /webhooks/{cacheName}/{webhookName}/secret/rotate 404': () => api('POST', webhookPath('c', 'missing', '/secret/rotate')),
+
+  'GET /webhooks/{cacheName}/{webhookName}/deliveries 200': async () => {
+    // A real delivery and a ping: the history shows both kinds of entry.
+    const { cache, name } = await receivingWebhook();
+    const seen = receiver.requests.length;
+    expect((await api('POST', `/topics/${encodeURIComponent(cache)}/t`, { raw: 'a delivered message' })).status).toBe(204);
+    await receiver.waitFor(seen + 1);
+    expect((await ping(cache, name)).status).toBe(200);
+    const res = await historyOnce(cache, name, 2);
+    const page = res.json as DeliveryPage;
+    expect(page.deliveries.map((d) => [d.topicSequenceNumber, d.outcome, d.test]).sort()).toEqual([
+      [0, 'delivered', true],
+      [1, 'delivered', undefined],
+    ]);
+    expect(page.nextCursor).toBeNull();
+    return res;
+  },
+  'GET /webhooks/{cacheName}/{webhookName}/deliveries 400': async () => {
+    const { cache, name } = await receivingWebhook();
+    return api('GET', deliveriesPath(cache, name, '?limit=0'));
+  },
+  'GET /webhooks/{cacheName}/{webhookName}/deliveries 401': () => api('GET', deliveriesPath('c', 'w'), { key: UNKNOWN_KEY }),
+  'GET /webhooks/{cacheName}/{webhookName}/deliveries 403': () => api('GET', deliveriesPath('c', 'w'), { key: publishOnly }),
+  'GET /webhooks/{cacheName}/{webhookName}/deliveries 404': () => api('GET', deliveriesPath('c', 'missing')),
+
+  'POST /webhooks/{cacheName}/{webhookName}/test 200': async () => {
+    const { cache, name } = await receivingWebhook();
+    const seen = receiver.requests.length;
+    const res = await ping(cache, name);
+    expect(receiver.requests).toHaveLength(seen + 1);
+    return res;
+  },
+  'POST /webhooks/{cacheName}/{webhookName}/test 400': async () => {
+    const { cache, name } = await receivingWebhook();
+    return ping(cache, name, { raw: new Uint8Array([0x68, 0xff]), headers: { 'content-type': 'text/plain' } });
+  },
+  'POST /webhooks/{cacheName}/{webhookName}/test 401': () => ping('c', 'w', { key: null }),
+  'POST /webhooks/{cacheName}/{webhookName}/test 403': () => ping('c', 'w', { key: publishOnly }),
+  'POST /webhooks/{cacheName}/{webhookName}/test 404': () => ping('c', 'missing'),
+  'POST /webhooks/{cacheName}/{webhookName}/test 413': async () => {
+    const { cache, name } = await receivingWebhook();
+    return ping(cache, name, { raw: 'x'.repeat(MAX_MESSAGE_BYTES + 1), headers: { 'content-type': 'text/plain' } });
+  },
 
   'POST /topics/{cacheName}/{topicName} 204': () => api('POST', '/topics/conf/t', { raw: 'hello', headers: { 'content-type': 'text/plain' } }),
   'POST /topics/{cacheName}/{topicName} 400': () => api('POST', '/topics/conf/t', { raw: '' }),
@@ -159,6 +252,147 @@ describe('docs/openapi.yaml against local mode', () => {
     const key = { permissions: ['webhooks:manage', 'topics:publish'], caches: ['conf-body'], tokenId: '', expiresInSeconds: 1 };
     expect(validator.validate(key, requestSchema(operation('POST', '/keys'), 'application/json'))).toEqual([]);
     expect((await api('POST', '/keys', { body: key })).status).toBe(201);
+  });
+
+  describe('the delivery history and the test ping', () => {
+    const history = operation('GET', '/webhooks/{cacheName}/{webhookName}/deliveries');
+    const testPing = operation('POST', '/webhooks/{cacheName}/{webhookName}/test');
+    const queryParameter = (name: string) => {
+      const parameter = (history.parameters ?? []).map((p) => deref(p)).find((p) => p.in === 'query' && p.name === name);
+      if (!parameter) throw new Error(`no query parameter ${name}`);
+      return parameter.schema as { default?: number; maximum?: number } & Schema;
+    };
+
+    it.each([
+      ['a limit above the maximum', async () => api('GET', deliveriesPath((await receivingWebhook()).cache, 'hook', '?limit=101'))],
+      ['a limit that is not a number', async () => api('GET', deliveriesPath((await receivingWebhook()).cache, 'hook', '?limit=ten'))],
+      ['an empty limit', async () => api('GET', deliveriesPath((await receivingWebhook()).cache, 'hook', '?limit='))],
+      ['a tampered cursor', async () => {
+        const { cache, name, cursor } = await pagedWebhook();
+        expect((await api('GET', deliveriesPath(cache, name, `?cursor=${encodeURIComponent(cursor)}`))).status).toBe(200);
+        return api('GET', deliveriesPath(cache, name, `?cursor=${encodeURIComponent(tampered(cursor))}`));
+      }],
+      ['a cursor that is no cursor', async () => api('GET', deliveriesPath((await receivingWebhook()).cache, 'hook', '?cursor=not-a-cursor'))],
+      ['a cursor of another webhook', async () => {
+        const { cursor } = await pagedWebhook();
+        const other = await pagedWebhook();
+        return api('GET', deliveriesPath(other.cache, other.name, `?cursor=${encodeURIComponent(cursor)}`));
+      }],
+      ['a cursor of the webhook before it was deleted and created again', async () => {
+        const { cache, name, cursor } = await pagedWebhook();
+        expect((await api('DELETE', webhookPath(cache, name))).status).toBe(204);
+        expect((await api('PUT', webhookPath(cache, name), { body: { topicName: 't', destination: { postUrl: receiver.url() } } })).status).toBe(200);
+        // The new incarnation starts empty, and the old cursor is not one of its own.
+        expect((await api('GET', deliveriesPath(cache, name))).json).toEqual({ deliveries: [], nextCursor: null });
+        return api('GET', deliveriesPath(cache, name, `?cursor=${encodeURIComponent(cursor)}`));
+      }],
+    ])('GET deliveries answers %s with the documented 400', async (_label, produce) => {
+      const res = await produce();
+      expectConforms(res, history, '400');
+      expect((res.json as { error: { message: string } }).error.message).toMatch(/limit|cursor/);
+    });
+
+    it('takes exactly the limits the document allows', async () => {
+      const schema = queryParameter('limit');
+      const { cache, name } = await receivingWebhook();
+      const verdicts: [string, number, boolean][] = [];
+      for (const raw of ['0', '1', '2', '99', '100', '101', '-1', '1.5', '1e2', 'abc']) {
+        const value = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+        const documented = validator.validate(value, schema).length === 0;
+        const res = await api('GET', deliveriesPath(cache, name, `?limit=${raw}`));
+        expectConforms(res, history, res.status === 200 ? '200' : '400');
+        verdicts.push([raw, res.status, documented]);
+      }
+      expect(verdicts.map(([raw, status]) => [raw, status])).toEqual(verdicts.map(([raw, , documented]) => [raw, documented ? 200 : 400]));
+    });
+
+    it('pages with the documented default limit and cursor, newest first, to a null cursor', async () => {
+      const { default: pageSize, maximum } = queryParameter('limit');
+      expect([pageSize, maximum]).toEqual([expect.any(Number), expect.any(Number)]);
+      const { cache, name } = await receivingWebhook();
+      const sent: string[] = [];
+      for (let i = 0; i <= (pageSize as number); i++) {
+        const text = `ping ${i}`;
+        expectConforms(await ping(cache, name, { raw: text, headers: { 'content-type': 'text/plain' } }), testPing, '200');
+        sent.push(text);
+      }
+      const pages: DeliveryPage[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor === null ? '' : `?cursor=${encodeURIComponent(cursor)}`;
+        const res = await api('GET', deliveriesPath(cache, name, query));
+        expectConforms(res, history, '200');
+        const page = res.json as DeliveryPage;
+        pages.push(page);
+        cursor = page.nextCursor;
+      } while (cursor !== null && pages.length < 5);
+      expect(pages.map((p) => p.deliveries.length)).toEqual([pageSize, 1]);
+      const all = pages.flatMap((p) => p.deliveries) as (Delivery & { attemptedAt: number })[];
+      expect(all.every((d) => d.test === true && d.topicSequenceNumber === 0 && d.outcome === 'delivered')).toBe(true);
+      const times = all.map((d) => d.attemptedAt);
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      // One page at the maximum holds them all.
+      const whole = await api('GET', deliveriesPath(cache, name, `?limit=${maximum}`));
+      expectConforms(whole, history, '200');
+      expect(whole.json).toEqual({ deliveries: all, nextCursor: null });
+      expect(sent).toHaveLength(all.length);
+    });
+
+    it.each([
+      ['a 2xx', { status: 204 }, 'delivered', 204],
+      ['a 5xx', { status: 503 }, 'http_error', 503],
+      ['a redirect', { status: 307, headers: { location: 'http://127.0.0.1:9/' } }, 'http_error', 307],
+      ['no listener', null, 'connection_refused', null],
+    ] as const)('reports a ping answered by %s as the documented outcome, in the answer and the history', async (_label, behaviour, outcome, statusCode) => {
+      const target = behaviour ? await TestReceiver.start(behaviour) : undefined;
+      try {
+        const { cache, name } = await receivingWebhook(target ? target.url() : `${await closedPortUrl()}/hook`);
+        const res = await ping(cache, name);
+        expectConforms(res, testPing, '200');
+        expect(res.json).toEqual({ outcome, statusCode, latencyMs: expect.any(Number) });
+        const listed = await api('GET', deliveriesPath(cache, name));
+        expectConforms(listed, history, '200');
+        const { latencyMs } = res.json as { latencyMs: number };
+        expect(listed.json).toEqual({
+          deliveries: [{ topicSequenceNumber: 0, eventTimestamp: expect.any(Number), attemptedAt: expect.any(Number), outcome, statusCode, latencyMs, test: true }],
+          nextCursor: null,
+        });
+      } finally {
+        await target?.close();
+      }
+    });
+
+    it('describes the ping\'s POST as a delivery: body schema, signature and headers', async () => {
+      const pinger = await api('POST', '/keys', { body: { permissions: ['webhooks:manage'], caches: ['*'], tokenId: 'conf-pinger' } });
+      const pingerKey = (pinger.json as { apiKey: string }).apiKey;
+      const cache = `conf-${++counter}`;
+      const put = await api('PUT', webhookPath(cache, 'hook'), { body: { topicName: 'pinged', destination: { postUrl: receiver.url() } } });
+      const { secret } = put.json as { secret: string };
+      const post = openapi.webhooks?.message?.post as Operation;
+      const bodySchema = (deref(post.requestBody).content as Record<string, { schema: Schema }>)['application/json']?.schema as Schema;
+      const pingBody = (deref(testPing.requestBody).content as Record<string, { schema: Schema }>)['text/plain']?.schema as Schema;
+
+      const received = async (call: ApiCall) => {
+        const seen = receiver.requests.length;
+        expectConforms(await ping(cache, 'hook', call), testPing, '200');
+        const [request] = (await receiver.waitFor(seen + 1)).slice(seen);
+        if (!request) throw new Error('no ping arrived');
+        const body = request.body.toString('utf8');
+        expect(validator.validate(JSON.parse(body), bodySchema)).toEqual([]);
+        for (const parameter of post.parameters ?? []) {
+          expect(validator.validate(request.headers[String(parameter.name)], parameter.schema as Schema), String(parameter.name)).toEqual([]);
+        }
+        expect(request.headers['momento-signature']).toBe(createHmac('sha3-256', secret).update(request.body).digest('hex'));
+        expect(request.headers['content-type']).toMatch(/^application\/json\b/);
+        return JSON.parse(body) as Record<string, unknown>;
+      };
+
+      expect(validator.validate('a ping ✓', pingBody)).toEqual([]);
+      const withText = await received({ key: pingerKey, raw: 'a ping ✓', headers: { 'content-type': 'text/plain' } });
+      expect(withText).toMatchObject({ cache, topic: 'pinged', topic_sequence_number: 0, token_id: 'conf-pinger', text: 'a ping ✓' });
+      const empty = await received({});
+      expect(empty).toMatchObject({ topic_sequence_number: 0, token_id: '', text: 'test' });
+    });
   });
 
   it('describes a real delivery: body schema, signature header and user-agent', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '#functions/routes.ts';
+import { OutcomeKind } from 'topic-webhooks';
 import { DOC, deref, openapi, operations, responseSchema, validator, type Operation, type Schema } from './document.ts';
 
 /**
@@ -158,5 +159,41 @@ describe('docs/openapi.yaml', () => {
     expect(validator.validate('😀'.repeat(255), schema('CacheName'))).toEqual([]);
     expect(validator.validate('😀'.repeat(256), schema('CacheName'))).not.toEqual([]);
     expect(validator.validate(' 注文 #?% ', schema('WebhookName'))).toEqual([]);
+
+    const delivery = { topicSequenceNumber: 1, eventTimestamp: 1, attemptedAt: 2, outcome: 'delivered', statusCode: 200, latencyMs: 0 };
+    expect(validator.validate(delivery, schema('Delivery'))).toEqual([]);
+    expect(validator.validate({ ...delivery, topicSequenceNumber: 0, test: true }, schema('Delivery'))).toEqual([]);
+    expect(validator.validate({ ...delivery, outcome: 'timeout', statusCode: null }, schema('Delivery'))).toEqual([]);
+    expect(validator.validate({ ...delivery, test: false }, schema('Delivery'))).not.toEqual([]);
+    expect(validator.validate({ ...delivery, outcome: 'ok' }, schema('Delivery'))).not.toEqual([]);
+    expect(validator.validate({ ...delivery, statusCode: '200' }, schema('Delivery'))).not.toEqual([]);
+    expect(validator.validate({ ...delivery, latencyMs: -1 }, schema('Delivery'))).not.toEqual([]);
+    for (const leak of ['postUrl', 'url', 'body', 'text', 'secret', 'responseBody']) {
+      expect(validator.validate({ ...delivery, [leak]: 'x' }, schema('Delivery')), leak).not.toEqual([]);
+    }
+    const { statusCode: _omitted, ...withoutStatus } = delivery;
+    expect(validator.validate(withoutStatus, schema('Delivery'))).not.toEqual([]);
+    expect(validator.validate({ deliveries: [delivery], nextCursor: null }, schema('ListDeliveriesResponse'))).toEqual([]);
+    expect(validator.validate({ deliveries: [delivery] }, schema('ListDeliveriesResponse'))).not.toEqual([]);
+    expect(validator.validate({ deliveries: [], nextCursor: '' }, schema('ListDeliveriesResponse'))).not.toEqual([]);
+    expect(validator.validate({ outcome: 'dns_error', statusCode: null, latencyMs: 3 }, schema('TestWebhookResponse'))).toEqual([]);
+    expect(validator.validate({ outcome: 'dns_error', latencyMs: 3 }, schema('TestWebhookResponse'))).not.toEqual([]);
+    expect(validator.validate({ outcome: 'delivered', statusCode: 204, latencyMs: 3, test: true }, schema('TestWebhookResponse'))).not.toEqual([]);
+  });
+
+  it('names the outcome kinds once, in OutcomeKind, as the client does, and refers to it wherever an outcome is', () => {
+    const outcomeKind = deref<{ enum: string[] }>({ $ref: '#/components/schemas/OutcomeKind' });
+    expect(outcomeKind.enum).toEqual(Object.values(OutcomeKind));
+    // No other copy of the list: every enum naming an outcome is OutcomeKind itself.
+    const enums: unknown[] = [];
+    (function walk(node: unknown): void {
+      if (!node || typeof node !== 'object') return;
+      if (Array.isArray((node as { enum?: unknown }).enum) && ((node as { enum: unknown[] }).enum).includes('delivered')) enums.push(node);
+      Object.values(node).forEach(walk);
+    })(openapi);
+    expect(enums).toEqual([outcomeKind]);
+    const outcomeOf = (name: string) => (deref<{ properties: Record<string, unknown> }>({ $ref: `#/components/schemas/${name}` })).properties.outcome;
+    expect(outcomeOf('Delivery')).toEqual({ $ref: '#/components/schemas/OutcomeKind' });
+    expect(outcomeOf('TestWebhookResponse')).toEqual({ $ref: '#/components/schemas/OutcomeKind' });
   });
 });
