@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { AwsClients } from '#shared/aws-clients.ts';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createTableInput } from '#shared/store/table-schema.ts';
 import {
   indexWriteUnits,
@@ -11,6 +11,13 @@ import {
   type Item,
   type TableShape,
 } from './dynamo-capacity.ts';
+
+
+/** The clients the meter watches: local mode's own. */
+export interface MeteredClients {
+  dynamo: DynamoDBDocumentClient;
+  sqs: SQSClient;
+}
 
 /** What one DynamoDB operation cost over a metered window. */
 export interface DynamoTally {
@@ -55,7 +62,7 @@ export class AwsMeter {
   private active = false;
 
   constructor(
-    private readonly clients: AwsClients,
+    private readonly clients: MeteredClients,
     options: { dynamoEndpoint: string; region: string; tableName: string },
   ) {
     this.side = DynamoDBDocumentClient.from(
@@ -148,11 +155,15 @@ export class AwsMeter {
       }
       case 'Query': {
         const result = await next(args);
-        // The units follow the items read, not what the projection returns: read them whole.
+        // The units follow the items read, not what the projection returns nor what the filter
+        // lets through (DynamoDB filters after reading, and bills the reading): read them whole,
+        // unfiltered. Limit stays, as it bounds the items read before the filter too.
         const full = { ...(input as QueryCommandInput) };
         delete full.ProjectionExpression;
         delete full.Select;
-        full.ExpressionAttributeNames = usedNames(full);
+        delete full.FilterExpression;
+        full.ExpressionAttributeNames = usedPlaceholders(full, full.ExpressionAttributeNames);
+        full.ExpressionAttributeValues = usedPlaceholders(full, full.ExpressionAttributeValues);
         const out = await this.side.send(new QueryCommand(full));
         const bytes = (out.Items ?? []).reduce((sum, item) => sum + itemSize(item), 0);
         const consistent = input.IndexName === undefined && input.ConsistentRead === true;
@@ -179,19 +190,38 @@ export class AwsMeter {
         }
       }
       case 'BatchWriteItem': {
-        // Each put is metered like a PutItem (units from the item replaced and the item written).
-        const requests = input.RequestItems as Record<string, { PutRequest?: { Item: Item } }[]>;
+        // Each request is metered as its own PutItem or DeleteItem (units from the item before
+        // and the item after), and only if DynamoDB processed it: the requests it hands back in
+        // UnprocessedItems wrote nothing, and are billed when the caller retries them.
+        type WriteRequest = { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } };
+        const requests = input.RequestItems as Record<string, WriteRequest[]>;
+        const keyOfWrite = (w: WriteRequest) => (w.PutRequest ? this.keyOf(w.PutRequest.Item) : w.DeleteRequest ? this.keyOf(w.DeleteRequest.Key) : undefined);
         const before = new Map<string, Item | undefined>();
         for (const [table, writes] of Object.entries(requests)) {
-          for (const w of writes) if (w.PutRequest) before.set(`${table}|${JSON.stringify(this.keyOf(w.PutRequest.Item))}`, await this.read(table, this.keyOf(w.PutRequest.Item)));
+          for (const w of writes) {
+            const key = keyOfWrite(w);
+            if (key) before.set(`${table}|${JSON.stringify(key)}`, await this.read(table, key));
+          }
         }
         const result = await next(args);
+        const unprocessed = new Set<string>();
+        for (const [table, writes] of Object.entries((result.output.UnprocessedItems ?? {}) as Record<string, WriteRequest[]>)) {
+          for (const w of writes) {
+            const key = keyOfWrite(w);
+            if (key) unprocessed.add(`${table}|${JSON.stringify(key)}`);
+          }
+        }
         for (const [table, writes] of Object.entries(requests)) {
           for (const w of writes) {
-            if (!w.PutRequest) continue;
-            const old = before.get(`${table}|${JSON.stringify(this.keyOf(w.PutRequest.Item))}`);
-            tally.wru += tableWriteUnits(old, w.PutRequest.Item);
-            tally.gsiWru += Object.values(indexWriteUnits(old, w.PutRequest.Item, this.shape)).reduce((a, b) => a + b, 0);
+            const key = keyOfWrite(w);
+            if (!key) continue;
+            const id = `${table}|${JSON.stringify(key)}`;
+            if (unprocessed.has(id)) continue;
+            const old = before.get(id);
+            // A delete: the item deleted (at least 1), and the removal of its index entries.
+            const after = w.PutRequest ? w.PutRequest.Item : undefined;
+            tally.wru += tableWriteUnits(old, after);
+            tally.gsiWru += Object.values(indexWriteUnits(old, after, this.shape)).reduce((a, b) => a + b, 0);
           }
         }
         return result;
@@ -239,10 +269,14 @@ function attributesBytes(attributes: unknown): number {
   return bytes;
 }
 
-/** The expression attribute names still referenced once the projection is dropped (DynamoDB refuses unused ones). */
-function usedNames(input: QueryCommandInput): Record<string, string> | undefined {
-  if (!input.ExpressionAttributeNames) return undefined;
-  const text = `${input.KeyConditionExpression ?? ''} ${input.FilterExpression ?? ''}`;
-  const used = Object.entries(input.ExpressionAttributeNames).filter(([placeholder]) => text.includes(placeholder));
+/**
+ * The expression attribute names or values still referenced once the projection and the filter
+ * are dropped (DynamoDB refuses unused ones). Placeholders are matched whole: `#n` is not used
+ * by `#name`.
+ */
+function usedPlaceholders<T>(input: QueryCommandInput, placeholders: Record<string, T> | undefined): Record<string, T> | undefined {
+  if (!placeholders) return undefined;
+  const referenced = new Set(`${input.KeyConditionExpression ?? ''} ${input.FilterExpression ?? ''}`.match(/[#:][A-Za-z0-9_]+/g) ?? []);
+  const used = Object.entries(placeholders).filter(([placeholder]) => referenced.has(placeholder));
   return used.length ? Object.fromEntries(used) : undefined;
 }

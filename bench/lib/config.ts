@@ -20,10 +20,16 @@ export const BENCH = {
   /** (1) seconds per run and runs (the median is reported). */
   rawSecondsPerRun: intFromEnv('BENCH_RAW_SECONDS', quick ? 1 : 3),
   rawRuns: intFromEnv('BENCH_RAW_RUNS', quick ? 1 : 3),
-  /** (2) */
-  throughputMessages: intFromEnv('BENCH_MESSAGES', quick ? 200 : 1000),
+  /** (2) seconds of load: long enough for a stable figure in the full run. */
+  throughputSeconds: intFromEnv('BENCH_THROUGHPUT_SECONDS', quick ? 5 : 20),
   throughputWebhooks: 10,
   throughputPublishers: 8,
+  /**
+   * (2) messages published but not yet delivered that the publishers allow: 200 messages of
+   * 10 webhooks are five times the 40 queue messages local mode's delivery invocations hold
+   * at once (4 × batch 10), so delivery never waits for a publish.
+   */
+  throughputMaxBacklog: 200,
   /** (3) */
   latencyRate: intFromEnv('BENCH_LATENCY_RATE', 50),
   latencySeconds: intFromEnv('BENCH_LATENCY_SECONDS', quick ? 5 : 20),
@@ -44,17 +50,31 @@ export const BENCH = {
         { webhooks: 1, publishes: 5 },
         { webhooks: 100, publishes: 3 },
         { webhooks: 1000, publishes: 2 },
+        { webhooks: 10_000, publishes: 1 },
       ],
-  /** (5) publishes metered per fan-out. */
+  /**
+   * Receivers started for (2)–(4), at most: up to this many webhooks each get a receiver of
+   * their own, beyond it they share them (ten thousand listening sockets, and a connection
+   * pool per origin in local mode, would measure the machine's socket limits).
+   */
+  maxReceivers: 1000,
+  /**
+   * (5) publishes metered per fan-out, in each shape: `fullBatches` (deliveries held while
+   * all are published, so the poller hands over batches of ten queue messages, as under load)
+   * and `oneMessagePerInvocation` (one publish at a time, as for a quiet topic). Enough that
+   * the last, partial batch counts little: at least three full batches at 1 and 10 webhooks;
+   * at 100, each publish is ten queue messages already.
+   */
   meter: quick
     ? [
-        { webhooks: 1, publishes: 10 },
-        { webhooks: 10, publishes: 10 },
+        { webhooks: 1, publishes: 20 },
+        { webhooks: 10, publishes: 20 },
+        { webhooks: 100, publishes: 5 },
       ]
     : [
-        { webhooks: 1, publishes: 20 },
-        { webhooks: 10, publishes: 30 },
-        { webhooks: 100, publishes: 3 },
+        { webhooks: 1, publishes: 40 },
+        { webhooks: 10, publishes: 40 },
+        { webhooks: 100, publishes: 10 },
       ],
   /** (6) fresh processes per function (the median is reported). */
   coldStartRuns: intFromEnv('BENCH_COLD_RUNS', quick ? 1 : 3),

@@ -1,4 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
 
 /**
  * DynamoDB's capacity rules, applied to items as the DocumentClient sees them (native values).
@@ -36,12 +37,13 @@ export function valueSize(value: unknown): number {
   if (typeof value === 'string') return utf8(value);
   if (typeof value === 'number' || typeof value === 'bigint') return numberSize(value);
   if (typeof value === 'boolean') return 1;
+  // lib-dynamodb wraps numbers it cannot hold in a JS number (wrapNumbers) in a NumberValue, which carries their text.
+  if (value instanceof NumberValue) return numberSize(value.value);
   if (value instanceof Uint8Array) return value.byteLength;
   if (value instanceof Set) return [...(value as Set<unknown>)].reduce<number>((sum, v) => sum + valueSize(v), 0);
   if (Array.isArray(value)) return 3 + value.reduce<number>((sum, v) => sum + 1 + valueSize(v), 0);
   if (typeof value === 'object') {
-    // lib-dynamodb's NumberValue and other wrappers carry their text in `value`.
-    if ('value' in value && Object.keys(value).length === 1) return numberSize(String((value as { value: unknown }).value));
+    // Any other object is a map, `{ value: ... }` included.
     return 3 + Object.entries(value as Item).reduce((sum, [k, v]) => sum + utf8(k) + 1 + valueSize(v), 0);
   }
   return utf8(String(value));

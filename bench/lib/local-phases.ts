@@ -11,11 +11,12 @@ import type { ReceiptRouter } from './tracker.ts';
 const PROFILER_HOOK = path.join(PROJECT_ROOT, 'bench', 'lib', 'profiler-hook.mjs');
 
 /**
- * Starts local mode with `npm start`, as a user does, with the settings the load phases need.
- * With `profileDir`, the process that runs local/start.ts also loads the profiler hook (it
+ * Starts local mode with `npm start`, as a user does, with the settings the load phases need:
+ * room for `maxWebhooksPerCache` webhooks in a cache (the largest fan-out). With
+ * `profileDir`, the process that runs local/start.ts also loads the profiler hook (it
  * profiles only while switched on; see `toggleProfiler`).
  */
-export function startLocal(devApiKey: string, options: { profileDir?: string } = {}): Promise<LocalProcess> {
+export function startLocal(devApiKey: string, options: { maxWebhooksPerCache: number; profileDir?: string }): Promise<LocalProcess> {
   const profiling: Record<string, string> = options.profileDir
     ? {
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(PROFILER_HOOK).href}`.trim(),
@@ -26,7 +27,7 @@ export function startLocal(devApiKey: string, options: { profileDir?: string } =
   return startLocalProcess({
     command: 'npm',
     args: ['start', '--silent'],
-    env: { DEV_API_KEY: devApiKey, MAX_WEBHOOKS_PER_CACHE: '1100', ...profiling },
+    env: { DEV_API_KEY: devApiKey, MAX_WEBHOOKS_PER_CACHE: String(options.maxWebhooksPerCache), ...profiling },
   });
 }
 

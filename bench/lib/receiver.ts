@@ -10,14 +10,21 @@ const MESSAGE_ID = /"text":"bench:(\d+):/;
 /**
  * A minimal webhook receiver on 127.0.0.1:0 for the benchmark: reads the body, notes the
  * message id the benchmark put in the text and the arrival time (`performance.now()`, the
- * clock of this process, where the publishers run too), and answers 204. It checks the
- * signature of the first delivery it gets when told the secret, so a run that measured
- * unsigned or wrongly signed traffic fails loudly instead of reporting a number.
+ * clock of this process, where the publishers run too), and answers 204. It checks
+ * signatures, so a run that measured unsigned or wrongly signed traffic fails loudly instead
+ * of reporting a number: the first delivery to each path it was told a secret for
+ * (`expectSignature`), and, given `secret`, the first delivery to any other path.
+ *
+ * Several webhooks may share one receiver, each on its own path (`urlFor`): ten thousand
+ * webhooks need not mean ten thousand listening sockets.
  */
 export class BenchReceiver {
   received = 0;
+  /** The secret of deliveries to paths without one of their own (the raw limit signs every POST with one). */
   secret: string | undefined;
   signatureChecked = false;
+  /** Path → secret, for paths whose first delivery has not been checked yet. */
+  private readonly unchecked = new Map<string, string>();
   private readonly server: Server;
 
   private constructor(
@@ -31,7 +38,15 @@ export class BenchReceiver {
         const at = performance.now();
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
         this.received++;
-        if (this.secret !== undefined && !this.signatureChecked) this.checkSignature(body, req.headers['momento-signature']);
+        const path = req.url ?? '/';
+        const own = this.unchecked.get(path);
+        if (own !== undefined) {
+          this.unchecked.delete(path);
+          this.checkSignature(body, req.headers['momento-signature'], own, path);
+        } else if (this.secret !== undefined && !this.signatureChecked) {
+          this.checkSignature(body, req.headers['momento-signature'], this.secret, path);
+          this.signatureChecked = true;
+        }
         const match = MESSAGE_ID.exec(body.toString('latin1', 0, Math.min(body.length, 512)));
         res.writeHead(204).end();
         if (match) this.onReceipt({ messageId: Number(match[1]), receiver: this.index, at });
@@ -48,16 +63,25 @@ export class BenchReceiver {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook/${this.index}`;
+    return this.urlFor(`hook/${this.index}`);
   }
 
-  private checkSignature(body: Buffer, header: string | string[] | undefined): void {
-    const expected = createHmac('sha3-256', this.secret!).update(body).digest();
+  /** This receiver's URL for `path` (no leading slash; URL-safe). */
+  urlFor(path: string): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/${path}`;
+  }
+
+  /** Checks the next delivery to `url` (one of this receiver's `urlFor`) against `secret`. */
+  expectSignature(url: string, secret: string): void {
+    this.unchecked.set(new URL(url).pathname, secret);
+  }
+
+  private checkSignature(body: Buffer, header: string | string[] | undefined, secret: string, path: string): void {
+    const expected = createHmac('sha3-256', secret).update(body).digest();
     const given = Buffer.from(typeof header === 'string' ? header : '', 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new Error(`receiver ${this.index}: a delivery arrived with a wrong momento-signature`);
+      throw new Error(`receiver ${this.index}: a delivery to ${path} arrived with a wrong momento-signature`);
     }
-    this.signatureChecked = true;
   }
 
   async close(): Promise<void> {
