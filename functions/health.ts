@@ -1,6 +1,5 @@
-import { apiHandler } from '#functions/commons/api-handler.ts';
+import { publicApiHandler } from '#functions/commons/api-handler.ts';
 import { json } from '#functions/commons/api-request.ts';
-import { runtime } from '#shared/runtime.ts';
 
-/** GET /health, without authentication. */
-export const handler = apiHandler({ runtime }, async () => json(200, { status: 'ok' }));
+/** GET /health, without authentication; it touches nothing, so it needs no runtime. */
+export const handler = publicApiHandler(async () => json(200, { status: 'ok' }));

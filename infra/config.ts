@@ -2,7 +2,8 @@ import type { Node } from 'constructs';
 import { z } from 'zod';
 import { loadConfig, MAX_MESSAGE_BYTES_CEILING } from '#shared/config.ts';
 import { validateAllowlist } from '#shared/destination.ts';
-import { SERVICE_DEFAULTS, targetDefaults, type ServiceSettings } from './defaults.ts';
+import { DELIVERY_FUNCTION } from '#functions/routes.ts';
+import { FUNCTION_SIZING, SERVICE_DEFAULTS, targetDefaults, type ServiceSettings } from './defaults.ts';
 import { serviceEnvironment } from './environment.ts';
 
 /**
@@ -35,10 +36,20 @@ export const CONTEXT_KEYS = [
   'logRetentionDays',
   'deletionProtection',
   'apiGatewayCloudWatchRole',
+  'apiGatewayAccountHasRole',
   'alarmTopicArn',
+  'alarmEmail',
   'webAclArn',
   'deliveryFailureRateThresholdPercent',
+  'deliveryBacklogDepthThreshold',
 ] as const satisfies readonly (keyof ServiceSettings)[];
+
+/** Most records one delivery invocation takes (`batchSize`). */
+export const MAX_BATCH_SIZE = 100;
+/** The deadline of one POST (shared/http/webhook-sender.ts). */
+export const POST_DEADLINE_SECONDS = 5;
+/** Room left in the delivery function's timeout for the batched read, the claims and the outcome writes. */
+export const POST_WAVES_MARGIN_SECONDS = 5;
 
 // Values CloudWatch Logs accepts for a log group's retention.
 const LOG_RETENTION_DAYS = [
@@ -74,8 +85,9 @@ export const settingsSchema = z
     publishSendConcurrency: int(1, 64),
     deliveryGroupSize: int(1, 100),
     deliveryPostConcurrency: int(1, 1000),
-    // SQS event sources take up to 10 records without a batching window, 10,000 with one.
-    batchSize: int(1, 10_000),
+    // SQS event sources take up to 10 records without a batching window and 10,000 with one; this
+    // service takes 100 at most, so one invocation's POSTs stay few enough to finish in time.
+    batchSize: int(1, MAX_BATCH_SIZE),
     maxBatchingWindowSeconds: int(0, 300),
     deliveryMaxConcurrency: int(2, 1000),
     throttlingRateLimit: z.coerce.number().positive().max(1_000_000),
@@ -85,9 +97,12 @@ export const settingsSchema = z
       .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`),
     deletionProtection: bool,
     apiGatewayCloudWatchRole: bool,
+    apiGatewayAccountHasRole: bool,
     alarmTopicArn: z.string().regex(/^arn:[^:]+:sns:[^:]+:\d{12}:.+$/, 'an SNS topic ARN'),
+    alarmEmail: z.email('an e-mail address'),
     webAclArn: z.string().regex(/^arn:[^:]+:wafv2:[^:]+:\d{12}:regional\/webacl\/.+$/, 'a regional WAFv2 web ACL ARN'),
     deliveryFailureRateThresholdPercent: z.coerce.number().gt(0).max(100),
+    deliveryBacklogDepthThreshold: int(1, 100_000_000),
   })
   .partial()
   .strict();
@@ -116,6 +131,15 @@ export function resolveSettings(context: Record<string, unknown>, overrides: Par
   if (settings.batchSize > 10 && settings.maxBatchingWindowSeconds === 0) {
     throw new Error('invalid stack configuration: batchSize above 10 needs maxBatchingWindowSeconds of at least 1');
   }
+  const waves = postWavesSeconds(settings);
+  if (waves.seconds > waves.timeoutSeconds) {
+    throw new Error(
+      `invalid stack configuration: batchSize × deliveryGroupSize / deliveryPostConcurrency ` +
+        `(${settings.batchSize} × ${settings.deliveryGroupSize} / ${settings.deliveryPostConcurrency}) gives ${waves.waves} waves of POSTs ` +
+        `of up to ${POST_DEADLINE_SECONDS} s each; with a ${POST_WAVES_MARGIN_SECONDS} s margin that is ${waves.seconds} s, more than the delivery function's ` +
+        `${waves.timeoutSeconds} s timeout: lower batchSize or deliveryGroupSize, or raise deliveryPostConcurrency`,
+    );
+  }
   // The functions' own schema has the last word on their environment (e.g. a group of
   // webhooks beside a message of the maximum size must fit in one queue message).
   try {
@@ -125,11 +149,30 @@ export function resolveSettings(context: Record<string, unknown>, overrides: Par
     throw new Error(`invalid stack configuration: ${reason}`, { cause: err });
   }
   if (settings.target === 'localstack') {
-    // Neither exists in LocalStack's free image; asking for them there is a mistake, not a no-op.
+    // None exists in LocalStack's free image; asking for them there is a mistake, not a no-op.
     if (settings.apiGatewayCloudWatchRole) throw new Error('invalid stack configuration: apiGatewayCloudWatchRole is AWS-only');
+    if (settings.apiGatewayAccountHasRole) throw new Error('invalid stack configuration: apiGatewayAccountHasRole is AWS-only');
     if (settings.webAclArn) throw new Error('invalid stack configuration: webAclArn is AWS-only');
   }
   return settings;
+}
+
+/**
+ * How long one delivery invocation's POSTs may take: `batchSize` records of up to
+ * `deliveryGroupSize` webhooks each, `deliveryPostConcurrency` at a time, each wave up to one
+ * POST deadline, plus the margin. It must not exceed the delivery function's timeout.
+ */
+export function postWavesSeconds(settings: Pick<ServiceSettings, 'batchSize' | 'deliveryGroupSize' | 'deliveryPostConcurrency'>): {
+  waves: number;
+  seconds: number;
+  timeoutSeconds: number;
+} {
+  const waves = Math.ceil((settings.batchSize * settings.deliveryGroupSize) / settings.deliveryPostConcurrency);
+  return {
+    waves,
+    seconds: waves * POST_DEADLINE_SECONDS + POST_WAVES_MARGIN_SECONDS,
+    timeoutSeconds: FUNCTION_SIZING[DELIVERY_FUNCTION].timeoutSeconds,
+  };
 }
 
 /** The settings from a construct tree's context (the app's, or a test `App`'s). */

@@ -41,12 +41,16 @@ export interface ServiceSettings {
   deliveryGroupSize: number;
   /** POSTs in flight at once in one delivery invocation (`DELIVERY_POST_CONCURRENCY`). @default 50 */
   deliveryPostConcurrency: number;
-  /** Records per delivery invocation. @default 10 */
+  /**
+   * Records per delivery invocation (1–100; above 10 needs a batching window). Its POST waves,
+   * ceil(batchSize × deliveryGroupSize / deliveryPostConcurrency) of at most 5 s each, must end
+   * within the delivery function's timeout. @default 10
+   */
   batchSize: number;
-  /** Seconds the event source waits to fill a batch (0 = none). @default 0 */
+  /** Seconds the event source waits to fill a batch (0 = none, at most 300). @default 0 */
   maxBatchingWindowSeconds: number;
-  /** Highest number of concurrent delivery invocations (2–1000), or unbounded. @default undefined */
-  deliveryMaxConcurrency: number | undefined;
+  /** Highest number of concurrent delivery invocations (2–1000). @default 20 */
+  deliveryMaxConcurrency: number;
   /** Stage-wide steady-state requests per second. @default 100 */
   throttlingRateLimit: number;
   /** Stage-wide burst. @default 200 */
@@ -59,20 +63,31 @@ export interface ServiceSettings {
    */
   deletionProtection: boolean;
   /**
-   * Create the account-wide role API Gateway needs to write logs (`AWS::ApiGateway::Account`).
-   * Turn it off when the account already has one. Never on LocalStack.
-   * @default true on AWS
+   * Create the account-wide role API Gateway needs to write logs (`AWS::ApiGateway::Account`),
+   * once per account and region; it is kept when the stack goes. Turns on the stage's access
+   * and execution logs. AWS only.
+   * @default false
    */
   apiGatewayCloudWatchRole: boolean;
-  /** An SNS topic every alarm notifies. @default undefined (alarms without actions) */
+  /**
+   * The account already has API Gateway's logging role (made by another stack or by hand): turn
+   * on the stage's access and execution logs without creating it. AWS only.
+   * @default false
+   */
+  apiGatewayAccountHasRole: boolean;
+  /** An existing SNS topic every alarm notifies. @default undefined (the stack creates one) */
   alarmTopicArn: string | undefined;
+  /** An e-mail address subscribed to the alarm topic (it must confirm the subscription). @default undefined */
+  alarmEmail: string | undefined;
+  /** Messages waiting in the delivery queue that raise the backlog-depth alarm. @default 10000 */
+  deliveryBacklogDepthThreshold: number;
   /** A regional WAFv2 web ACL to associate with the stage (AWS only). @default undefined */
   webAclArn: string | undefined;
   /** Delivery failure rate, in percent of attempted deliveries, that raises the alarm. @default 10 */
   deliveryFailureRateThresholdPercent: number;
 }
 
-export const SERVICE_DEFAULTS: Readonly<Omit<ServiceSettings, 'deletionProtection' | 'apiGatewayCloudWatchRole'>> = {
+export const SERVICE_DEFAULTS: Readonly<Omit<ServiceSettings, 'deletionProtection'>> = {
   target: 'aws',
   stageName: 'v1',
   architecture: 'arm64',
@@ -80,20 +95,23 @@ export const SERVICE_DEFAULTS: Readonly<Omit<ServiceSettings, 'deletionProtectio
   ...FUNCTION_DEFAULTS,
   batchSize: DELIVERY_QUEUE_DEFAULTS.batchSize,
   maxBatchingWindowSeconds: DELIVERY_QUEUE_DEFAULTS.maxBatchingWindowSeconds,
-  deliveryMaxConcurrency: undefined,
+  deliveryMaxConcurrency: 20,
   throttlingRateLimit: 100,
   throttlingBurstLimit: 200,
   logRetentionDays: 30,
+  // Account-wide: never made behind the operator's back (docs/deploy.md, "API Gateway's logging role").
+  apiGatewayCloudWatchRole: false,
+  apiGatewayAccountHasRole: false,
   alarmTopicArn: undefined,
+  alarmEmail: undefined,
+  deliveryBacklogDepthThreshold: 10_000,
   webAclArn: undefined,
   deliveryFailureRateThresholdPercent: 10,
 };
 
-/** Defaults that depend on the target: AWS keeps data safe, LocalStack is disposable and lacks the account role. */
-export function targetDefaults(target: DeployTarget): Pick<ServiceSettings, 'deletionProtection' | 'apiGatewayCloudWatchRole'> {
-  return target === 'aws'
-    ? { deletionProtection: true, apiGatewayCloudWatchRole: true }
-    : { deletionProtection: false, apiGatewayCloudWatchRole: false };
+/** Defaults that depend on the target: AWS keeps data safe, LocalStack is disposable. */
+export function targetDefaults(target: DeployTarget): Pick<ServiceSettings, 'deletionProtection'> {
+  return { deletionProtection: target === 'aws' };
 }
 
 /** Memory and timeout of one function. */
@@ -124,7 +142,10 @@ export const FUNCTION_SIZING: Readonly<Record<HttpFunctionName | typeof DELIVERY
   [DELIVERY_FUNCTION]: { memorySizeMb: 512, timeoutSeconds: DELIVERY_QUEUE_DEFAULTS.functionTimeoutSeconds },
 };
 
-/** Environment every function gets, whatever it does. */
+/**
+ * Environment every function gets, whatever it does. The stack replaces `POWERTOOLS_SERVICE_NAME`
+ * with its own name: the `service` dimension of every metric, so two stacks in one account do not mix.
+ */
 export const FUNCTION_BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
   POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
   POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -160,8 +181,13 @@ export const FUNCTION_CONSTRUCT_DEFAULTS: {
     // CJS dependencies call require(); an ESM bundle has none unless we create it.
     banner: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);",
     // The SDK is bundled at the lockfile's version, the one the tests ran against. Measured
-    // (docs/performance.md): leaving it to the runtime makes bundles ~150 KB instead of ~520 KB
-    // but module initialisation slower (~240 ms against ~155 ms: many files instead of one).
+    // (docs/performance.md): leaving it to the runtime makes bundles smaller but module
+    // initialisation slower (many files instead of one).
     bundleAwsSDK: true,
+    // Loaded only for event-stream operations, which DynamoDB and SQS do not have: 13 KB not
+    // bundled (the import would resolve to the runtime's copy, were it ever made).
+    externalModules: ['@smithy/core/event-streams'],
+    // Credentials come from the environment in Lambda: the default chain's nested clients stay out.
+    esbuildArgs: { '--alias': ['@aws-sdk/credential-provider-node=./functions/commons/environment-credentials.ts'] },
   },
 };

@@ -1,6 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import type { TopicWebhooksStack } from './stack.ts';
+import { apiGatewayLogging, type TopicWebhooksStack } from './stack.ts';
 
 /**
  * The cdk-nag AwsSolutions findings this stack accepts, each on the narrowest construct and
@@ -18,7 +18,13 @@ export const ACCEPTED_FINDINGS = {
   'AwsSolutions-COG4':
     'Clients authenticate with the service API keys (docs/design.md#http-api), not as Cognito users; see AwsSolutions-APIG4.',
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
-    'The AWS-managed policy made for the account-wide role API Gateway writes its logs with; it allows nothing but that. Deploy with -c apiGatewayCloudWatchRole=false where the account already has the role.',
+    'The AWS-managed policy made for the account-wide role API Gateway writes its logs with; it allows nothing but that. Only created on request (-c apiGatewayCloudWatchRole=true, once per account and region).',
+  'AwsSolutions-APIG1':
+    'Access logs need the account-wide role API Gateway logs with (AWS::ApiGateway::Account), which this stack creates only on request: deploy with -c apiGatewayCloudWatchRole=true (once per account and region) or, where the account has the role, -c apiGatewayAccountHasRole=true to turn them on (docs/deploy.md). LocalStack has no such role.',
+  'AwsSolutions-APIG6':
+    'Execution logs need the account-wide role API Gateway logs with (AWS::ApiGateway::Account), which this stack creates only on request: deploy with -c apiGatewayCloudWatchRole=true (once per account and region) or, where the account has the role, -c apiGatewayAccountHasRole=true to turn them on (docs/deploy.md). LocalStack has no such role.',
+  'AwsSolutions-SNS2':
+    'The alarm topic carries only alarm state changes, no service data, and is not KMS-encrypted on purpose: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key (alias/aws/sns, whose key policy cannot admit cloudwatch.amazonaws.com), and a customer managed key costs $1 a month plus requests. Publishing requires TLS (enforceSSL).',
 } as const;
 
 export type AcceptedFinding = keyof typeof ACCEPTED_FINDINGS;
@@ -36,6 +42,10 @@ export function suppressAcceptedFindings(stack: TopicWebhooksStack): void {
   // Every method sits under the API's root resource.
   accept(restApi.root, 'AwsSolutions-APIG4', 'AwsSolutions-COG4');
   if (!(stack.settings.target === 'aws' && stack.settings.webAclArn)) accept(restApi.deploymentStage, 'AwsSolutions-APIG3');
+  if (!apiGatewayLogging(stack.settings)) accept(restApi.deploymentStage, 'AwsSolutions-APIG1', 'AwsSolutions-APIG6');
+  // cdk-nag 3.0.2's AwsSolutions pack has no SNS2 rule any more; the decision is recorded on the topic all the same.
+  const alarmTopic = stack.monitoring.createdAlarmTopic;
+  if (alarmTopic) accept(alarmTopic, 'AwsSolutions-SNS2');
   const cloudWatchRole = restApi.node.tryFindChild('CloudWatchRole');
   if (cloudWatchRole) {
     accept(cloudWatchRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]');

@@ -28,9 +28,25 @@ export const constructIdOf = (name: string): string =>
     .join('');
 
 /**
+ * The delivery queue's visibility timeout: AWS's advice for a Lambda event source, six times
+ * the function's timeout plus the batching window (a record waits in the window, invisible).
+ */
+export function deliveryVisibilityTimeoutSeconds(settings: Pick<ServiceSettings, 'maxBatchingWindowSeconds'>): number {
+  return 6 * FUNCTION_SIZING[DELIVERY_FUNCTION].timeoutSeconds + settings.maxBatchingWindowSeconds;
+}
+
+/**
+ * Whether the stage writes access and execution logs. API Gateway writes either only through
+ * the account-wide CloudWatch role, so: when this stack creates it, or the account has one.
+ */
+export function apiGatewayLogging(settings: Pick<ServiceSettings, 'target' | 'apiGatewayCloudWatchRole' | 'apiGatewayAccountHasRole'>): boolean {
+  return settings.target === 'aws' && (settings.apiGatewayCloudWatchRole || settings.apiGatewayAccountHasRole);
+}
+
+/**
  * The whole service (docs/design.md#architecture): the REST API and one function per operation, the single
  * table, the delivery queue with its dead-letter queue and event source, least-privilege roles,
- * log groups, alarms and (on AWS) a dashboard. `-c target=localstack` leaves out what
+ * log groups, alarms notifying an SNS topic and (on AWS) a dashboard. `-c target=localstack` leaves out what
  * LocalStack's free image cannot deploy.
  */
 export class TopicWebhooksStack extends Stack {
@@ -58,16 +74,15 @@ export class TopicWebhooksStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(DELIVERY_QUEUE_DEFAULTS.dlqRetentionDays),
     });
-    const deliveryTimeoutSeconds = FUNCTION_SIZING[DELIVERY_FUNCTION].timeoutSeconds;
     this.queue = new Queue(this, 'DeliveryQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // AWS's advice for Lambda event sources: at least six times the function timeout.
-      visibilityTimeout: Duration.seconds(Math.max(DELIVERY_QUEUE_DEFAULTS.visibilityTimeoutSeconds, 6 * deliveryTimeoutSeconds)),
+      visibilityTimeout: Duration.seconds(deliveryVisibilityTimeoutSeconds(settings)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DELIVERY_QUEUE_DEFAULTS.maxReceiveCount },
     });
 
-    const environment = serviceEnvironment(settings);
+    // The stack's name as the `service` of every log line and metric: the alarms' dimension.
+    const environment = { ...serviceEnvironment(settings), POWERTOOLS_SERVICE_NAME: this.stackName };
     const functions = {} as Record<HttpFunctionName | typeof DELIVERY_FUNCTION, ServiceFunction>;
     for (const name of [...HTTP_FUNCTIONS, DELIVERY_FUNCTION]) {
       const fn = new ServiceFunction(this, constructIdOf(name), {
@@ -102,6 +117,7 @@ export class TopicWebhooksStack extends Stack {
       throttlingBurstLimit: settings.throttlingBurstLimit,
       logRetentionDays: settings.logRetentionDays,
       cloudWatchRole: onAws && settings.apiGatewayCloudWatchRole,
+      logging: apiGatewayLogging(settings),
     });
     if (onAws && settings.webAclArn) {
       new CfnWebACLAssociation(this, 'WebAclAssociation', {
@@ -116,8 +132,10 @@ export class TopicWebhooksStack extends Stack {
       deadLetterQueue: this.deadLetterQueue,
       restApi: this.api.restApi,
       failureRateThresholdPercent: settings.deliveryFailureRateThresholdPercent,
+      backlogDepthThreshold: settings.deliveryBacklogDepthThreshold,
       dashboard: onAws,
       alarmTopicArn: settings.alarmTopicArn,
+      alarmEmail: settings.alarmEmail,
     });
 
     const restApi = this.api.restApi;
@@ -130,6 +148,8 @@ export class TopicWebhooksStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'DlqUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { description: 'The SNS topic every alarm notifies', value: this.monitoring.alarmTopic.topicArn });
+    new CfnOutput(this, 'Region', { description: 'The region the stack is in (the operator CLI reads it)', value: Aws.REGION });
   }
 
   /** The table exactly as `createTableInput` describes it (local mode creates it from the same function). */

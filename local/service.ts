@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { generateApiKey } from '#shared/auth/api-key.ts';
-import { createAwsClients } from '#shared/aws-clients.ts';
+import { createDynamoClient, createSqsClient } from '#shared/aws-clients.ts';
+import { webhookSenderOf } from '#functions/commons/webhook-sender.ts';
 import { DELIVERY_QUEUE_DEFAULTS } from '#shared/queue-settings.ts';
 import { configureRuntime } from '#shared/runtime.ts';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS, HTTP_ROUTES } from '#functions/routes.ts';
@@ -156,10 +157,11 @@ async function start(
   ]);
 
   const region = options.env?.AWS_REGION ?? process.env.AWS_REGION ?? PLACEHOLDER_AWS_ENV.AWS_REGION;
-  const clients = createAwsClients(
-    { region, dynamoEndpoint: dynalite.endpoint, sqsEndpoint: fauxqs.endpoint },
-    { signer: EMULATOR_SIGNER },
-  );
+  const endpoints = { region, dynamoEndpoint: dynalite.endpoint, sqsEndpoint: fauxqs.endpoint };
+  const clients = {
+    dynamo: createDynamoClient(endpoints, { signer: EMULATOR_SIGNER }),
+    sqs: createSqsClient(endpoints, { signer: EMULATOR_SIGNER }),
+  };
   cleanup.push(() => {
     clients.dynamo.destroy();
     clients.sqs.destroy();
@@ -193,7 +195,7 @@ async function start(
     devApiKey: apiKey,
     allowLoopbackHttp: true,
   });
-  cleanup.push(() => rt.sender.close());
+  cleanup.push(() => webhookSenderOf(rt).close());
   const ttlSweeper = new TtlSweeper(rt.clients.dynamo, tableName, {
     intervalMs: options.ttlSweepIntervalMs ?? 60_000,
     now: rt.now,

@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { validateAllowlist } from './destination.ts';
+import * as z from 'zod/mini';
+import { validateAllowlist } from './cidr.ts';
 import { worstCaseMessageBytes } from './delivery/queue-message.ts';
 
 /** Default `user-agent` of deliveries: Momento's own, so receivers written for it keep working (docs/design.md#delivery-contract). */
@@ -29,66 +29,84 @@ export const FUNCTION_DEFAULTS = {
   deliveryPostConcurrency: 50,
 } as const;
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveInt = (fallback: number) => z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), fallback);
+const atMost = (schema: ReturnType<typeof positiveInt>, max: number, message: string) =>
+  z.pipe(schema, z.number().check(z.lte(max, message)));
 
 /**
  * Everything a function reads from its environment, parsed once per container. A missing
  * table name fails at cold start; the queue URL is checked by the functions that send.
  * Deployed functions never read `DEV_API_KEY`: that exists only in local mode (docs/design.md#local-mode).
  */
+const nonEmpty = () => z.string().check(z.minLength(1));
+// An endpoint is whatever the WHATWG URL parser takes, as the SDK parses it (z.url()'s own
+// checks would add 5 KB to every bundle for the same answer).
+const endpointUrl = () => z.string().check(z.refine((v) => URL.canParse(v), 'must be a URL'));
+
 export const configSchema = z.object({
-  TABLE_NAME: z.string().min(1, 'TABLE_NAME is required'),
-  QUEUE_URL: z.string().min(1).optional(),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  AWS_ENDPOINT_URL: z.url().optional(),
-  AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
-  AWS_ENDPOINT_URL_SQS: z.url().optional(),
-  MAX_MESSAGE_BYTES: positiveInt(FUNCTION_DEFAULTS.maxMessageBytes).pipe(
-    z.number().max(MAX_MESSAGE_BYTES_CEILING, `MAX_MESSAGE_BYTES must be at most ${MAX_MESSAGE_BYTES_CEILING}`),
+  TABLE_NAME: z.string().check(z.minLength(1, 'TABLE_NAME is required')),
+  QUEUE_URL: z.optional(nonEmpty()),
+  /** Absent: the SDK resolves the region itself (profile, instance metadata), as for any AWS tool. */
+  AWS_REGION: z.optional(nonEmpty()),
+  AWS_ENDPOINT_URL: z.optional(endpointUrl()),
+  AWS_ENDPOINT_URL_DYNAMODB: z.optional(endpointUrl()),
+  AWS_ENDPOINT_URL_SQS: z.optional(endpointUrl()),
+  MAX_MESSAGE_BYTES: atMost(
+    positiveInt(FUNCTION_DEFAULTS.maxMessageBytes),
+    MAX_MESSAGE_BYTES_CEILING,
+    `MAX_MESSAGE_BYTES must be at most ${MAX_MESSAGE_BYTES_CEILING}`,
   ),
   MAX_WEBHOOKS_PER_CACHE: positiveInt(FUNCTION_DEFAULTS.maxWebhooksPerCache),
-  DELIVERY_USER_AGENT: z.string().min(1).default(FUNCTION_DEFAULTS.userAgent),
+  DELIVERY_USER_AGENT: z._default(nonEmpty(), FUNCTION_DEFAULTS.userAgent),
   /** Comma-separated CIDRs that deliveries may reach although destination safety (docs/design.md#destination-safety) would refuse them. */
   DESTINATION_ALLOWLIST: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
+    .pipe(
+      z._default(z.string(), ''),
+      z.transform((v: string) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
     )
-    .superRefine((cidrs, ctx) => {
-      try {
-        validateAllowlist(cidrs);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : 'invalid CIDR' });
-      }
-    }),
+    .check(
+      z.superRefine((cidrs, ctx) => {
+        try {
+          validateAllowlist(cidrs);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : 'invalid CIDR', input: cidrs });
+        }
+      }),
+    ),
   DELIVERY_RECORD_TTL_DAYS: positiveInt(FUNCTION_DEFAULTS.deliveryRecordTtlDays),
   /** Parallel SendMessageBatch calls of one publish. */
   PUBLISH_SEND_CONCURRENCY: positiveInt(FUNCTION_DEFAULTS.publishSendConcurrency),
   /** Webhooks per queue message (1 gives one message per webhook). */
-  DELIVERY_GROUP_SIZE: positiveInt(FUNCTION_DEFAULTS.deliveryGroupSize).pipe(z.number().max(100, 'DELIVERY_GROUP_SIZE must be at most 100')),
+  DELIVERY_GROUP_SIZE: atMost(positiveInt(FUNCTION_DEFAULTS.deliveryGroupSize), 100, 'DELIVERY_GROUP_SIZE must be at most 100'),
   /** POSTs in flight at once in one delivery invocation. */
-  DELIVERY_POST_CONCURRENCY: positiveInt(FUNCTION_DEFAULTS.deliveryPostConcurrency).pipe(
-    z.number().max(1000, 'DELIVERY_POST_CONCURRENCY must be at most 1000'),
+  DELIVERY_POST_CONCURRENCY: atMost(
+    positiveInt(FUNCTION_DEFAULTS.deliveryPostConcurrency),
+    1000,
+    'DELIVERY_POST_CONCURRENCY must be at most 1000',
   ),
-}).superRefine((c, ctx) => {
-  const bytes = worstCaseMessageBytes({ maxMessageBytes: c.MAX_MESSAGE_BYTES, groupSize: c.DELIVERY_GROUP_SIZE });
-  if (bytes > MAX_QUEUE_MESSAGE_BYTES) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['DELIVERY_GROUP_SIZE'],
-      message: `with MAX_MESSAGE_BYTES ${c.MAX_MESSAGE_BYTES} a group of ${c.DELIVERY_GROUP_SIZE} may make a queue message of ${bytes} bytes, over SQS's ${MAX_QUEUE_MESSAGE_BYTES}: lower one of them`,
-    });
-  }
-});
+}).check(
+  z.superRefine((c, ctx) => {
+    const bytes = worstCaseMessageBytes({ maxMessageBytes: c.MAX_MESSAGE_BYTES, groupSize: c.DELIVERY_GROUP_SIZE });
+    if (bytes > MAX_QUEUE_MESSAGE_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        input: c,
+        path: ['DELIVERY_GROUP_SIZE'],
+        message: `with MAX_MESSAGE_BYTES ${c.MAX_MESSAGE_BYTES} a group of ${c.DELIVERY_GROUP_SIZE} may make a queue message of ${bytes} bytes, over SQS's ${MAX_QUEUE_MESSAGE_BYTES}: lower one of them`,
+      });
+    }
+  }),
+);
 
 export interface Config {
   tableName: string;
   queueUrl: string | undefined;
-  region: string;
+  region: string | undefined;
   dynamoEndpoint: string | undefined;
   sqsEndpoint: string | undefined;
   maxMessageBytes: number;

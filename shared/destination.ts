@@ -1,5 +1,8 @@
 import dns from 'node:dns';
 import { BlockList, isIP, isIPv4, type LookupFunction } from 'node:net';
+import { addCidr, cap, compileAllowlist, validateAllowlist } from './cidr.ts';
+
+export { validateAllowlist };
 import { InvalidArgumentError } from './errors.ts';
 
 /**
@@ -92,37 +95,6 @@ const NAT64 = rule('64:ff9b::/96', 'NAT64');
 // family is therefore only ever checked against its own rules.
 const inRule = (r: Rule, ip: string, family: 'ipv4' | 'ipv6') => r.list.check(ip, family);
 
-function addCidr(list: BlockList, entry: string): void {
-  const [address = '', prefixText, ...rest] = entry.trim().split('/');
-  const family = isIP(address);
-  const max = family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max) {
-    throw new Error(`invalid CIDR ${JSON.stringify(cap(entry))}`);
-  }
-  list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-const compiledAllowlists = new WeakMap<readonly string[], BlockList>();
-
-function compileAllowlist(allowlist: readonly string[]): BlockList {
-  let list = compiledAllowlists.get(allowlist);
-  if (!list) {
-    list = new BlockList();
-    for (const entry of allowlist) addCidr(list, entry);
-    compiledAllowlists.set(allowlist, list);
-  }
-  return list;
-}
-
-/**
- * Throws when an allowlist entry is not a CIDR or an address, so a misconfiguration fails at
- * cold start rather than on the first put.
- */
-export function validateAllowlist(allowlist: readonly string[]): void {
-  compileAllowlist(allowlist);
-}
-
 /** The eight 16-bit groups of a valid IPv6 address (no zone), with a dotted IPv4 tail expanded. */
 function ipv6Groups(ip: string): number[] {
   let text = ip;
@@ -212,12 +184,6 @@ function refusal(address: string, r: Rule): AddressVerdict {
   return { allowed: false, reason: `${address} is ${r.description} (${r.cidr})` };
 }
 
-const ECHO_LIMIT = 100;
-
-/** Caps text echoed back in an error message: the input may be huge. */
-function cap(text: string): string {
-  return text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}…` : text;
-}
 
 /** The longest `destination.postUrl`, in characters. */
 export const MAX_POST_URL_LENGTH = 1024;

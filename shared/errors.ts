@@ -61,7 +61,12 @@ export class LimitExceededError extends ServiceError {
 
 /** An internal failure we detected ourselves; its message is safe to show. */
 export class InternalServerError extends ServiceError {
-  override readonly name = 'InternalServerError';
+  override readonly name: string = 'InternalServerError';
   readonly code = 'INTERNAL_SERVER_ERROR';
   readonly statusCode = 500;
+}
+
+/** A publish the delivery queue did not take (counted as `PublishQueueFailures`, alarmed on). */
+export class DeliveryQueueError extends InternalServerError {
+  override readonly name = 'DeliveryQueueError';
 }

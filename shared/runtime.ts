@@ -1,34 +1,35 @@
 import { loadConfig, type Config } from './config.ts';
-import { createAwsClients, type AwsClients } from './aws-clients.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createDynamoClient } from './aws-clients.ts';
 import type { WebhookRepository } from './webhooks/model.ts';
 import type { ApiKeyRepository } from './auth/model.ts';
-import type { DeliveryQueue, SequenceCounter } from './publish/model.ts';
-import type { DeliveryLedger } from './delivery/model.ts';
+import type { SequenceCounter } from './publish/model.ts';
+import type { ClosableWebhookSender, DeliveryLedger } from './delivery/model.ts';
 import type { DestinationPolicy } from './destination.ts';
 import { WebhookStore } from './store/webhook-store.ts';
 import { ApiKeyStore } from './store/api-key-store.ts';
 import { SequenceStore } from './store/sequence-store.ts';
 import { DeliveryStore } from './store/delivery-store.ts';
-import { SqsDeliveryQueue } from './queue/delivery-queue.ts';
-import { createWebhookSender, type ClosableWebhookSender } from './http/webhook-sender.ts';
 
 /**
- * The composition root: configuration, AWS clients and the adapters behind each feature's
- * ports, built once per container and shared by every invocation. The only module that
- * knows both the features and the adapters. Local mode and tests configure it explicitly with
- * `configureRuntime` before the first request.
+ * The composition root: configuration, the DynamoDB client and the adapters behind each
+ * feature's ports, built once per container and shared by every invocation. The only module
+ * that knows both the features and the adapters. The two adapters only some functions need —
+ * the SQS delivery queue (publish) and the outbound sender (delivery, ping) — are built on
+ * first use by `functions/commons/` (so other bundles leave their code out), or given here by
+ * local mode and tests. Local mode and tests configure it with `configureRuntime` before the
+ * first request.
  */
 export interface Runtime {
   config: Config;
-  clients: AwsClients;
+  clients: { dynamo: DynamoDBDocumentClient; sqs?: SQSClient };
   webhooks: WebhookRepository;
   apiKeys: ApiKeyRepository;
   sequences: SequenceCounter;
   deliveries: DeliveryLedger;
-  /** Present where `QUEUE_URL` is configured (publish); see `deliveryQueue`. */
-  queue: DeliveryQueue | undefined;
-  /** Outbound POSTs over kept-alive connections, reused across invocations. */
-  sender: ClosableWebhookSender;
+  /** Given by local mode and tests; otherwise `webhookSenderOf` builds it on first use. */
+  sender: ClosableWebhookSender | undefined;
   destinationPolicy: DestinationPolicy;
   /**
    * Local mode only: a key accepted with every permission, never stored, listed or revocable.
@@ -43,7 +44,7 @@ export interface RuntimeOptions {
   devApiKey?: string;
   /** Local mode accepts `http` destinations on loopback. */
   allowLoopbackHttp?: boolean;
-  clients?: AwsClients;
+  clients?: { dynamo: DynamoDBDocumentClient; sqs?: SQSClient };
   /** Tests inject a sender with a resolver of their own (never connect to a refused address). */
   sender?: ClosableWebhookSender;
   now?: () => number;
@@ -51,7 +52,7 @@ export interface RuntimeOptions {
 
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const config = loadConfig(options.env ?? process.env);
-  const clients = options.clients ?? createAwsClients(config);
+  const clients = options.clients ?? { dynamo: createDynamoClient(config) };
   const destinationPolicy: DestinationPolicy = {
     allowLoopbackHttp: options.allowLoopbackHttp ?? false,
     allowlist: config.destinationAllowlist,
@@ -63,11 +64,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     apiKeys: new ApiKeyStore(clients.dynamo, config.tableName),
     sequences: new SequenceStore(clients.dynamo, config.tableName),
     deliveries: new DeliveryStore(clients.dynamo, config.tableName, config.deliveryRecordTtlSeconds),
-    queue: config.queueUrl
-      ? new SqsDeliveryQueue(clients.sqs, config.queueUrl, config.publishSendConcurrency)
-      : undefined,
     destinationPolicy,
-    sender: options.sender ?? createWebhookSender({ policy: destinationPolicy, userAgent: config.userAgent }),
+    sender: options.sender,
     devApiKey: options.devApiKey,
     now: options.now ?? Date.now,
   };
@@ -88,10 +86,4 @@ export function runtime(): Runtime {
 export function configureRuntime(options: RuntimeOptions): Runtime {
   current = createRuntime(options);
   return current;
-}
-
-/** The delivery queue; a function that sends without `QUEUE_URL` is misconfigured and fails loudly. */
-export function deliveryQueue(rt: Runtime): DeliveryQueue {
-  if (!rt.queue) throw new Error('invalid configuration: QUEUE_URL is required by this function');
-  return rt.queue;
 }

@@ -3,9 +3,10 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS } from '#functions/routes.ts';
 import { FUNCTION_BASE_ENVIRONMENT, FUNCTION_CONSTRUCT_DEFAULTS } from '../../infra/defaults.ts';
+import { functionEntry, stackEsbuildOptions } from '../../infra/bundling.ts';
 import { PROJECT_ROOT } from '../../infra/project-root.ts';
 import { median, round } from './stats.ts';
 import { status, step } from './progress.ts';
@@ -48,35 +49,6 @@ export interface ColdStartResult {
 
 /** Functions on the delivery path: also measured without source maps and in the what-ifs. */
 const HOT_FUNCTIONS = ['publish-message', 'deliver-messages'];
-
-/**
- * The esbuild options the stack's `NodejsFunction` passes (aws-cdk-lib builds
- * `esbuild --bundle <entry> --target --platform=node --format --outfile=index.mjs --minify
- * --sourcemap --sources-content --external... --banner:js --main-fields`), derived from the
- * stack's own defaults so the two cannot drift apart.
- */
-export function stackEsbuildOptions(entry: string, outdir: string): BuildOptions {
-  const b = FUNCTION_CONSTRUCT_DEFAULTS.bundling;
-  const external = b.externalModules ?? (b.bundleAwsSDK ? [] : ['@aws-sdk/*']);
-  return {
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: b.target ?? 'node22',
-    format: b.format === 'cjs' ? 'cjs' : 'esm',
-    outfile: path.join(outdir, b.format === 'cjs' ? 'index.js' : 'index.mjs'),
-    minify: b.minify ?? false,
-    sourcemap: b.sourceMap ?? false,
-    sourcesContent: b.sourcesContent ?? true,
-    external: [...external, ...(b.nodeModules ?? [])],
-    mainFields: b.mainFields,
-    banner: b.banner ? { js: b.banner } : undefined,
-    define: b.define,
-    keepNames: b.keepNames,
-    metafile: true,
-    logLevel: 'silent',
-  };
-}
 
 /** The package an esbuild input path belongs to (`@aws-sdk/client-sqs`), or `(project)`. */
 function packageOf(input: string): string {
@@ -130,8 +102,9 @@ async function timeImport(bundle: string, name: string, nodeOptions: string): Pr
 /**
  * (6) Cold start: each function bundled exactly as the stack bundles it (into a temp dir), its
  * size, and the time a fresh Node process takes to import it (median of `runs`), with the
- * deployed NODE_OPTIONS. Lambda's own runtime bootstrap, and the first invocation's client
- * construction (the runtime is built lazily), come on top and are not measured here.
+ * deployed NODE_OPTIONS. The import includes building the runtime (configuration and clients),
+ * which a Lambda container does while the module loads. Lambda's own runtime bootstrap comes on
+ * top and is not measured here.
  */
 export async function measureColdStart(options: { runs: number }): Promise<ColdStartResult> {
   // Inside the project, so a bundle that leaves @aws-sdk/* to the runtime finds it in
@@ -146,7 +119,7 @@ export async function measureColdStart(options: { runs: number }): Promise<ColdS
     for (const [i, name] of names.entries()) {
       status(`cold start ${i + 1}/${names.length}: ${name}`);
       const outdir = path.join(dir, name);
-      const result = await build(stackEsbuildOptions(path.join(PROJECT_ROOT, 'functions', `${name}.ts`), outdir));
+      const result = await build(stackEsbuildOptions(functionEntry(name), outdir));
       const bundle = path.join(outdir, 'index.mjs');
       const bundleBytes = (await stat(bundle)).size;
       const sourceMapBytes = await stat(`${bundle}.map`).then((s) => s.size, () => 0);
@@ -172,7 +145,7 @@ export async function measureColdStart(options: { runs: number }): Promise<ColdS
       status(`cold start what-if: ${name}`);
       // What leaving @aws-sdk/* to the Lambda runtime (bundleAwsSDK: false) would give instead.
       const sdkDir = path.join(dir, `${name}-sdk`);
-      await build({ ...stackEsbuildOptions(path.join(PROJECT_ROOT, 'functions', `${name}.ts`), sdkDir), external: ['@aws-sdk/*'] });
+      await build({ ...stackEsbuildOptions(functionEntry(name), sdkDir), external: ['@aws-sdk/*'] });
       const sdkBundle = path.join(sdkDir, 'index.mjs');
       const runs: number[] = [];
       for (let r = 0; r < options.runs; r++) runs.push((await timeImport(sdkBundle, name, deployedNodeOptions)).ms);

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   EndpointType,
@@ -11,7 +11,6 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTE_NOT_FOUND_MESSAGE, type HttpFunctionName, type HttpRoute } from '#functions/routes.ts';
-import { SERVICE_NAME } from '#shared/service-name.ts';
 import type { ServiceFunction } from './service-function.ts';
 
 /** One API Gateway-generated error, rendered as the service's own error JSON (docs/design.md#http-api). */
@@ -87,29 +86,42 @@ export interface ServiceApiProps {
   readonly logRetentionDays: number;
   /** Create the account-wide CloudWatch role (`AWS::ApiGateway::Account`); never on LocalStack. */
   readonly cloudWatchRole: boolean;
+  /**
+   * Access and execution logs. API Gateway writes both only through the account's CloudWatch
+   * role, so this is on when the stack creates that role or the account already has one.
+   */
+  readonly logging: boolean;
 }
 
 /**
  * The REST API (v1) of docs/design.md#http-api, built from the route list local mode also serves, so the two cannot
  * drift: one Lambda proxy integration per route, every body handed over base64-encoded
- * (`binaryMediaTypes: ['*∕*']`, so publish sees the exact bytes), stage-wide throttling, access
- * logs without bodies or credentials, execution logs at ERROR without data tracing, and
- * API Gateway's own errors in the service's error JSON.
+ * (`binaryMediaTypes: ['*∕*']`, so publish sees the exact bytes), stage-wide throttling, and
+ * API Gateway's own errors in the service's error JSON. With `logging`: access logs without
+ * bodies or credentials, and execution logs at ERROR without data tracing, each in a log group
+ * of this stack with its retention; without it the stage logs nothing (`loggingLevel: OFF`).
  */
 export class ServiceApi extends Construct {
   readonly restApi: RestApi;
-  readonly accessLogGroup: LogGroup;
+  /** The access log group (with `logging` only). */
+  readonly accessLogGroup: LogGroup | undefined;
+  /** `API-Gateway-Execution-Logs_<restApiId>/<stageName>`, made here so it has a retention and goes with the stack (with `logging` only). */
+  readonly executionLogGroup: LogGroup | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceApiProps) {
     super(scope, id);
 
-    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
-      retention: props.logRetentionDays as RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const accessLogGroup = props.logging
+      ? new LogGroup(this, 'AccessLogs', {
+          retention: props.logRetentionDays as RetentionDays,
+          removalPolicy: RemovalPolicy.DESTROY,
+        })
+      : undefined;
+    this.accessLogGroup = accessLogGroup;
 
     this.restApi = new RestApi(this, 'RestApi', {
-      restApiName: SERVICE_NAME,
+      // The stack's name, as the ApiName dimension of the API's metrics: two stacks in one account do not mix.
+      restApiName: Stack.of(this).stackName,
       description: 'Topic webhooks: the HTTP API of a self-hostable, Momento-compatible webhook service',
       endpointTypes: [EndpointType.REGIONAL],
       binaryMediaTypes: ['*/*'],
@@ -121,15 +133,26 @@ export class ServiceApi extends Construct {
         throttlingRateLimit: props.throttlingRateLimit,
         throttlingBurstLimit: props.throttlingBurstLimit,
         // ERROR, never INFO with data tracing: those would log request bodies and headers.
-        loggingLevel: MethodLoggingLevel.ERROR,
+        loggingLevel: props.logging ? MethodLoggingLevel.ERROR : MethodLoggingLevel.OFF,
         dataTraceEnabled: false,
         metricsEnabled: true,
-        accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        accessLogDestination: accessLogGroup ? new LogGroupLogDestination(accessLogGroup) : undefined,
+        accessLogFormat: accessLogGroup ? AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)) : undefined,
       },
     });
     // Outputs are the stack's to name (ApiUrl); drop the construct's automatic "Endpoint" output.
     this.restApi.node.tryRemoveChild('Endpoint');
+
+    if (props.logging) {
+      // API Gateway would create this group itself, without retention, and keep it after the stack.
+      this.executionLogGroup = new LogGroup(this, 'ExecutionLogs', {
+        logGroupName: Fn.join('', ['API-Gateway-Execution-Logs_', this.restApi.restApiId, '/', props.stageName]),
+        retention: props.logRetentionDays as RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      // Before the stage exists nothing logs, so the group cannot have been created by API Gateway first.
+      this.restApi.deploymentStage.node.addDependency(this.executionLogGroup);
+    }
 
     const integrations = new Map<HttpFunctionName, LambdaIntegration>();
     for (const route of props.routes) {

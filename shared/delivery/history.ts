@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { InvalidArgumentError, NotFoundError } from '../errors.ts';
 import type { WebhookIdentity, WebhookRepository } from '../webhooks/model.ts';
 import type { Attempt, DeliveryLedger } from './model.ts';
@@ -29,14 +29,14 @@ export interface DeliveryPage {
 
 export const HISTORY_LIMITS = { default: 20, max: 100 } as const;
 
-const limitSchema = z
-  .string()
-  .regex(/^[1-9][0-9]{0,2}$/, { message: `limit must be an integer from 1 to ${HISTORY_LIMITS.max}` })
-  .transform(Number)
-  .refine((n) => n <= HISTORY_LIMITS.max, { message: `limit must be an integer from 1 to ${HISTORY_LIMITS.max}` });
+const LIMIT_MESSAGE = `limit must be an integer from 1 to ${HISTORY_LIMITS.max}`;
+const limitSchema = z.pipe(
+  z.string().check(z.regex(/^[1-9][0-9]{0,2}$/, { message: LIMIT_MESSAGE })),
+  z.pipe(z.transform(Number), z.number().check(z.lte(HISTORY_LIMITS.max, { message: LIMIT_MESSAGE }))),
+);
 
 /** Where a page starts: an item of the ledger (its position) and how many of its attempts were shown already. */
-const cursorSchema = z.object({ p: z.string().min(1).max(200), s: z.number().int().min(0).max(10_000) });
+const cursorSchema = z.object({ p: z.string().check(z.minLength(1), z.maxLength(200)), s: z.int().check(z.gte(0), z.lte(10_000)) });
 type Cursor = z.infer<typeof cursorSchema>;
 
 const sign = (payload: string, key: string) => createHmac('sha256', key).update(payload).digest('base64url');

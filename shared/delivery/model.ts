@@ -106,6 +106,11 @@ export interface WebhookSender {
   send(request: DeliveryRequest): Promise<DeliveryOutcome>;
 }
 
+/** A sender that holds pooled connections, and `close()` drops them (local mode, tests). */
+export interface ClosableWebhookSender extends WebhookSender {
+  close(): void;
+}
+
 /** What the delivery stage reads webhooks with. */
 export type CurrentWebhooks = Pick<WebhookRepository, 'getMany'>;
 

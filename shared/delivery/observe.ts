@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logger, metrics } from '../observability.ts';
+import { logger } from '../logger.ts';
+import { metrics } from '../metrics.ts';
 import type { BatchReport, GroupResult } from './deliver-batch.ts';
 
 /** Where a group is, for logs (names and numbers only: never a secret or the message text). */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { DeliveryGroup } from './model.ts';
 
 /**
@@ -12,11 +12,11 @@ const wireSchema = z.object({
   v: z.literal(2),
   cacheName: z.string(),
   topicName: z.string(),
-  sequenceNumber: z.number().int().positive(),
-  eventTimestamp: z.number().int(),
+  sequenceNumber: z.int().check(z.positive()),
+  eventTimestamp: z.int(),
   tokenId: z.string(),
-  group: z.number().int().min(0),
-  webhooks: z.array(z.object({ webhookName: z.string(), webhookId: z.string() })).min(1),
+  group: z.int().check(z.nonnegative()),
+  webhooks: z.array(z.object({ webhookName: z.string(), webhookId: z.string() })).check(z.minLength(1)),
   textBase64: z.string(),
 });
 

@@ -12,7 +12,7 @@ import {
   type DestinationPolicy,
   type Resolver,
 } from '../destination.ts';
-import type { DeliveryOutcome, DeliveryRequest, OutcomeKind, WebhookSender } from '../delivery/model.ts';
+import type { ClosableWebhookSender, DeliveryOutcome, DeliveryRequest, OutcomeKind } from '../delivery/model.ts';
 
 /**
  * What a connector is asked to open: always a vetted IP address (`host`), never a name, with
@@ -49,10 +49,6 @@ export interface WebhookSenderOptions {
   connect?: Connector;
 }
 
-/** The sender plus `close()`, which drops its pooled connections. */
-export interface ClosableWebhookSender extends WebhookSender {
-  close(): void;
-}
 
 const defaultConnect: Connector = ({ secure, ...options }) =>
   secure ? tlsConnect(options) : netConnect(options as TcpNetConnectOpts);

@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import pMap from 'p-map';
-import { InternalServerError } from '../errors.ts';
+import { DeliveryQueueError } from '../errors.ts';
 import type { DeliveryGroup } from '../delivery/model.ts';
 import { encodeDeliveryGroup } from '../delivery/queue-message.ts';
 import type { DeliveryQueue } from '../publish/model.ts';
@@ -31,13 +31,13 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       const failed = out.Failed ?? [];
       // A sender fault (invalid contents, too large) fails the same way every time: not retried.
       if (failed.some((f) => f.SenderFault)) {
-        throw new InternalServerError('the message could not be queued: the queue refused its contents');
+        throw new DeliveryQueueError('the message could not be queued: the queue refused its contents');
       }
       const retry = new Set(failed.map((f) => f.Id));
       pending = pending.filter((e) => retry.has(e.Id));
       if (pending.length === 0) return;
       if (attempt >= MAX_ATTEMPTS) {
-        throw new InternalServerError('the message could not be queued for every webhook; publish again');
+        throw new DeliveryQueueError('the message could not be queued for every webhook; publish again');
       }
       await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     }

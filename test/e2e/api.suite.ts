@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, errorBody, webhookPath, type ApiCaller } from '../helpers/api-client.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, errorBody, webhookPath, type ApiCall, type ApiCaller, type ApiResponse } from '../helpers/api-client.ts';
 
 /**
  * The black-box suite of §2, run against local mode in `npm test` (test/e2e/local.test.ts) and
  * against a deployed stack by `npm run test:e2e` (test/e2e/deployed.test.ts). It never
  * publishes to a topic that has a webhook: deliveries are covered where receivers are reachable.
+ * Every key and webhook it creates is recorded (`CreatedResources`) and removed in `afterAll`;
+ * its keys expire within the hour unless a test needs another lifetime.
  */
 export interface E2eTarget {
   baseUrl: string;
@@ -24,6 +26,53 @@ export interface E2eTarget {
 
 const destination = { postUrl: 'https://hooks.example.com/receiver' };
 
+/** Lifetime of the keys the suite creates where a test needs no other: an hour, in case cleanup never runs. */
+const KEY_LIFETIME_SECONDS = 3600;
+
+/**
+ * Everything the suite creates, recorded in one place as the responses come back, so that
+ * `afterAll` can remove it from a long-lived deployment: every key a `POST /keys` answered
+ * `201` for (whoever minted it), every webhook path a `PUT` answered `200` for.
+ */
+class CreatedResources {
+  readonly keyIds = new Set<string>();
+  readonly webhookPaths = new Set<string>();
+
+  /** `call`, recording what each successful call created. */
+  track(call: ApiCaller): ApiCaller {
+    return async (method: string, path: string, options?: ApiCall): Promise<ApiResponse> => {
+      const res = await call(method, path, options);
+      if (method === 'POST' && path === '/keys' && res.status === 201) this.keyIds.add((res.json as { keyId: string }).keyId);
+      if (method === 'PUT' && /^\/webhooks\/[^/?]+\/[^/?]+$/.test(path) && res.status === 200) this.webhookPaths.add(path);
+      return res;
+    };
+  }
+
+  /**
+   * Revokes every key and deletes every webhook, with `admin` (the target's own key, never
+   * recorded); `404` means a test already removed it. Throws, naming each, if any remains.
+   */
+  async remove(admin: ApiCaller): Promise<void> {
+    const calls = [
+      ...[...this.keyIds].map((keyId) => ['DELETE', `/keys/${keyId}`] as const),
+      ...[...this.webhookPaths].map((path) => ['DELETE', path] as const),
+    ];
+    const failures: string[] = [];
+    // A few at a time: a deployment's stage throttles, and the limit test alone leaves `webhookLimit` webhooks.
+    for (let i = 0; i < calls.length; i += 8) {
+      await Promise.all(
+        calls.slice(i, i + 8).map(async ([method, path]) => {
+          const res = await admin(method, path).catch((err: unknown) => ({ status: String(err) }));
+          if (res.status !== 204 && res.status !== 404) failures.push(`${method} ${path}: ${res.status}`);
+        }),
+      );
+    }
+    this.keyIds.clear();
+    this.webhookPaths.clear();
+    if (failures.length > 0) throw new Error(`e2e cleanup left ${failures.length} resources behind:\n${failures.join('\n')}`);
+  }
+}
+
 export function defineApiSuite(getTarget: () => E2eTarget): void {
   let api: ApiCaller;
   let target: E2eTarget;
@@ -31,10 +80,16 @@ export function defineApiSuite(getTarget: () => E2eTarget): void {
   const run = randomUUID().slice(0, 8);
   const cache = (name: string) => `e2e-${run}-${name}`;
 
+  const resources = new CreatedResources();
+
   beforeAll(() => {
     target = getTarget();
-    api = apiClient(target.baseUrl, target.adminKey);
+    api = resources.track(apiClient(target.baseUrl, target.adminKey));
   });
+
+  afterAll(async () => {
+    if (target) await resources.remove(apiClient(target.baseUrl, target.adminKey));
+  }, 300_000);
 
   describe('health', () => {
     it('answers 200 without a key', async () => {
@@ -211,8 +266,8 @@ export function defineApiSuite(getTarget: () => E2eTarget): void {
     let expiring: { apiKey: string; keyId: string };
 
     beforeAll(async () => {
-      publishOnly = ((await api('POST', '/keys', { body: { permissions: ['topics:publish'], caches: ['*'] } })).json as { apiKey: string }).apiKey;
-      otherCache = ((await api('POST', '/keys', { body: { permissions: ['webhooks:manage', 'topics:publish', 'keys:manage'], caches: [cache('other')] } })).json as { apiKey: string }).apiKey;
+      publishOnly = ((await api('POST', '/keys', { body: { permissions: ['topics:publish'], caches: ['*'], expiresInSeconds: KEY_LIFETIME_SECONDS } })).json as { apiKey: string }).apiKey;
+      otherCache = ((await api('POST', '/keys', { body: { permissions: ['webhooks:manage', 'topics:publish', 'keys:manage'], caches: [cache('other')], expiresInSeconds: KEY_LIFETIME_SECONDS } })).json as { apiKey: string }).apiKey;
       expiring = (await api('POST', '/keys', { body: { permissions: ['webhooks:manage'], caches: ['*'], expiresInSeconds: 1 } })).json as { apiKey: string; keyId: string };
     });
 
@@ -278,7 +333,7 @@ export function defineApiSuite(getTarget: () => E2eTarget): void {
 
     it('creates a key shown once, lists it without the key, and revokes it', async () => {
       const created = await api('POST', '/keys', {
-        body: { permissions: ['topics:publish'], caches: [cache('k')], tokenId: 'svc-1', expiresInSeconds: 3600 },
+        body: { permissions: ['topics:publish'], caches: [cache('k')], tokenId: 'svc-1', expiresInSeconds: KEY_LIFETIME_SECONDS },
       });
       expect(created.status).toBe(201);
       const key = created.json as { apiKey: string; keyId: string; expiresAt: string };
@@ -325,7 +380,7 @@ export function defineApiSuite(getTarget: () => E2eTarget): void {
       // A scoped key lists and revokes only keys within its caches.
       const listed = (await api('GET', '/keys', { key: scoped.apiKey })).json as { keys: { keyId: string; caches: string[] }[] };
       expect(listed.keys.map((k) => k.keyId).sort()).toEqual([scoped.keyId, (ok.json as { keyId: string }).keyId].sort());
-      const outsider = (await api('POST', '/keys', { body: { permissions: ['topics:publish'], caches: ['*'] } })).json as { keyId: string };
+      const outsider = (await api('POST', '/keys', { body: { permissions: ['topics:publish'], caches: ['*'], expiresInSeconds: KEY_LIFETIME_SECONDS } })).json as { keyId: string };
       expect((await api('DELETE', `/keys/${outsider.keyId}`, { key: scoped.apiKey })).status).toBe(404);
       expect((await api('DELETE', `/keys/${outsider.keyId}`)).status).toBe(204);
     });
@@ -382,7 +437,7 @@ export function defineApiSuite(getTarget: () => E2eTarget): void {
     });
 
     it('answers 403 without topics:publish', async () => {
-      const key = ((await api('POST', '/keys', { body: { permissions: ['webhooks:manage'], caches: ['*'] } })).json as { apiKey: string }).apiKey;
+      const key = ((await api('POST', '/keys', { body: { permissions: ['webhooks:manage'], caches: ['*'], expiresInSeconds: KEY_LIFETIME_SECONDS } })).json as { apiKey: string }).apiKey;
       const res = await api('POST', topicPath(cache('pub'), 't'), { key, raw: 'x' });
       expect(res.status).toBe(403);
     });

@@ -1,5 +1,23 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+
+/** A server's TLS key and certificate. */
+export interface TlsIdentity {
+  key: string;
+  cert: string;
+}
+
+/**
+ * A self-signed key and certificate for 127.0.0.1 (valid to 2126), for HTTPS receivers in
+ * tests only: a process that trusts it gets `NODE_EXTRA_CA_CERTS=LOOPBACK_CERT_PATH`.
+ */
+export const LOOPBACK_CERT_PATH = new URL('../fixtures/loopback-cert.pem', import.meta.url).pathname;
+export const loopbackTls = (): TlsIdentity => ({
+  key: readFileSync(new URL('../fixtures/loopback-key.pem', import.meta.url), 'utf8'),
+  cert: readFileSync(LOOPBACK_CERT_PATH, 'utf8'),
+});
 
 /** One request as the receiver saw it. */
 export interface ReceivedRequest {
@@ -43,11 +61,13 @@ export class TestReceiver {
   readonly connections: ReceivedConnection[] = [];
   behaviour: ReceiverBehaviour;
   private readonly server: Server;
+  private readonly scheme: 'http' | 'https';
   private waiters: { count: number; resolve: () => void }[] = [];
 
-  private constructor(behaviour: ReceiverBehaviour) {
+  private constructor(behaviour: ReceiverBehaviour, tls?: TlsIdentity) {
     this.behaviour = behaviour;
-    this.server = createServer((req, res) => {
+    this.scheme = tls ? 'https' : 'http';
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -72,14 +92,16 @@ export class TestReceiver {
         if (delayMs > 0) setTimeout(answer, delayMs).unref();
         else answer();
       });
-    });
-    this.server.on('connection', (socket: Socket) => {
+    };
+    this.server = tls ? createHttpsServer(tls, onRequest) : createServer(onRequest);
+    this.server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.connections.push({ socket, closed: new Promise((resolve) => socket.on('close', () => resolve())) });
     });
   }
 
-  static async start(behaviour: ReceiverBehaviour = { status: 204 }): Promise<TestReceiver> {
-    const receiver = new TestReceiver(behaviour);
+  /** With `tls`, an HTTPS receiver (the key and certificate of test/fixtures for 127.0.0.1). */
+  static async start(behaviour: ReceiverBehaviour = { status: 204 }, tls?: TlsIdentity): Promise<TestReceiver> {
+    const receiver = new TestReceiver(behaviour, tls);
     await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
@@ -89,7 +111,7 @@ export class TestReceiver {
   }
 
   url(path = '/hook'): string {
-    return `http://127.0.0.1:${this.port}${path}`;
+    return `${this.scheme}://127.0.0.1:${this.port}${path}`;
   }
 
   /** Resolves once `count` requests have arrived in all; rejects after `timeoutMs`. */

@@ -119,5 +119,8 @@ describe('cdk ls -c target=localstack (the same app, bundling skipped)', () => {
     synthesized.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     synthesized.resourceCountIs('AWS::ApiGateway::Account', 0);
     expect(Object.keys(synthesized.findResources('AWS::Lambda::Function'))).not.toHaveLength(0);
+    // The outputs file the operator CLI reads carries the region; every function knows its stack's name.
+    synthesized.hasOutput('Region', { Value: { Ref: 'AWS::Region' } });
+    synthesized.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'TopicWebhooks' } } });
   });
 });

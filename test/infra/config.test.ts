@@ -16,21 +16,39 @@ const PROD_CONTEXT = {
   userAgent: 'Hooks/2.0',
   deliveryRecordTtlDays: '3',
   publishSendConcurrency: '4',
-  batchSize: '50',
+  deliveryGroupSize: '5',
+  deliveryPostConcurrency: '40',
+  // 20 records × 5 webhooks, 40 POSTs at a time: 3 waves, 20 s with the margin, within delivery's 30 s.
+  batchSize: '20',
   maxBatchingWindowSeconds: '2',
   deliveryMaxConcurrency: '5',
   throttlingRateLimit: '20',
   throttlingBurstLimit: '40',
   logRetentionDays: '90',
   deletionProtection: 'false',
+  apiGatewayAccountHasRole: 'true',
+  alarmEmail: 'ops@example.com',
   deliveryFailureRateThresholdPercent: '25',
+  deliveryBacklogDepthThreshold: '500',
 } as const;
 
 /** Deliverable 4: configuration by CDK context (strings, as the CLI passes them) or stack props. */
 describe('resolveSettings', () => {
-  it('defaults to AWS with deletion protection and the API Gateway logging role', () => {
-    expect(resolveSettings({})).toEqual({ ...SERVICE_DEFAULTS, deletionProtection: true, apiGatewayCloudWatchRole: true });
-    expect(SERVICE_DEFAULTS).toMatchObject({ target: 'aws', stageName: 'v1', architecture: 'arm64', maxMessageBytes: 131072, batchSize: 10 });
+  it('defaults to AWS with deletion protection, bounded delivery concurrency and no account-wide API Gateway role', () => {
+    expect(resolveSettings({})).toEqual({ ...SERVICE_DEFAULTS, deletionProtection: true });
+    expect(SERVICE_DEFAULTS).toMatchObject({
+      target: 'aws',
+      stageName: 'v1',
+      architecture: 'arm64',
+      maxMessageBytes: 131072,
+      batchSize: 10,
+      deliveryMaxConcurrency: 20,
+      apiGatewayCloudWatchRole: false,
+      apiGatewayAccountHasRole: false,
+      alarmTopicArn: undefined,
+      alarmEmail: undefined,
+      deliveryBacklogDepthThreshold: 10_000,
+    });
   });
 
   it('defaults LocalStack to a disposable table and no account-wide role', () => {
@@ -38,6 +56,7 @@ describe('resolveSettings', () => {
       target: 'localstack',
       deletionProtection: false,
       apiGatewayCloudWatchRole: false,
+      apiGatewayAccountHasRole: false,
     });
   });
 
@@ -53,15 +72,20 @@ describe('resolveSettings', () => {
       userAgent: 'Hooks/2.0',
       deliveryRecordTtlDays: 3,
       publishSendConcurrency: 4,
-      batchSize: 50,
+      deliveryGroupSize: 5,
+      deliveryPostConcurrency: 40,
+      batchSize: 20,
       maxBatchingWindowSeconds: 2,
       deliveryMaxConcurrency: 5,
       throttlingRateLimit: 20,
       throttlingBurstLimit: 40,
       logRetentionDays: 90,
       deletionProtection: false,
-      apiGatewayCloudWatchRole: true,
+      apiGatewayCloudWatchRole: false,
+      apiGatewayAccountHasRole: true,
+      alarmEmail: 'ops@example.com',
       deliveryFailureRateThresholdPercent: 25,
+      deliveryBacklogDepthThreshold: 500,
     });
   });
 
@@ -82,7 +106,15 @@ describe('resolveSettings', () => {
     [{ maxMessageBytes: 'lots' }, /maxMessageBytes/],
     [{ batchSize: '0' }, /batchSize/],
     [{ batchSize: '11' }, /batchSize above 10 needs maxBatchingWindowSeconds/],
+    [{ batchSize: '101', maxBatchingWindowSeconds: '1' }, /batchSize: .*100/],
+    [{ maxBatchingWindowSeconds: '301' }, /maxBatchingWindowSeconds/],
     [{ deliveryMaxConcurrency: '1' }, /deliveryMaxConcurrency/],
+    [{ deliveryMaxConcurrency: '1001' }, /deliveryMaxConcurrency/],
+    [{ alarmEmail: 'ops' }, /alarmEmail: an e-mail address/],
+    [{ alarmEmail: 'ops@' }, /alarmEmail/],
+    [{ deliveryBacklogDepthThreshold: '0' }, /deliveryBacklogDepthThreshold/],
+    [{ apiGatewayAccountHasRole: 'maybe' }, /apiGatewayAccountHasRole/],
+    [{ target: 'localstack', apiGatewayAccountHasRole: 'true' }, /apiGatewayAccountHasRole is AWS-only/],
     [{ logRetentionDays: '31' }, /logRetentionDays/],
     [{ deletionProtection: 'yes' }, /deletionProtection/],
     [{ alarmTopicArn: 'my-topic' }, /alarmTopicArn/],
@@ -121,6 +153,8 @@ describe('a stack synthesized with non-default context', () => {
             DELIVERY_USER_AGENT: 'Hooks/2.0',
             DELIVERY_RECORD_TTL_DAYS: '3',
             PUBLISH_SEND_CONCURRENCY: '4',
+            DELIVERY_GROUP_SIZE: '5',
+            DELIVERY_POST_CONCURRENCY: '40',
             DESTINATION_ALLOWLIST: '203.0.113.0/24,198.51.100.7/32',
           },
         },
@@ -131,7 +165,7 @@ describe('a stack synthesized with non-default context', () => {
 
   it('sets the batch settings and concurrency on the event source', () => {
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 50,
+      BatchSize: 20,
       MaximumBatchingWindowInSeconds: 2,
       ScalingConfig: { MaximumConcurrency: 5 },
     });
@@ -152,14 +186,25 @@ describe('a stack synthesized with non-default context', () => {
     expect(JSON.stringify(associated.asObject())).toContain(stageId);
   });
 
-  it('keeps logs 90 days, drops table protection and the account role, and notifies the alarm topic', () => {
+  it('keeps every log 90 days (API Gateway logging on: the account has its role), drops table protection and creates no account role', () => {
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    expect(s.stack.api.accessLogGroup).toBeDefined();
+    expect(s.stack.api.executionLogGroup).toBeDefined();
     s.template.templateMatches({
       Resources: { [logicalIdOf(s.stack, s.stack.table)]: { Properties: { DeletionProtectionEnabled: false }, DeletionPolicy: 'Delete' } },
     });
     s.template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it('notifies the given alarm topic (no topic of its own), subscribes the e-mail address to it, and takes the thresholds', () => {
     expect(Object.keys(s.template.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThan(20);
-    s.template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:123456789012:alarms'] });
+    const topic = 'arn:aws:sns:us-east-1:123456789012:alarms';
+    s.template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] });
+    s.template.resourceCountIs('AWS::SNS::Topic', 0);
+    s.template.resourceCountIs('AWS::SNS::Subscription', 1);
+    s.template.hasResourceProperties('AWS::SNS::Subscription', { TopicArn: topic, Protocol: 'email', Endpoint: 'ops@example.com' });
+    s.template.hasOutput('AlarmTopicArn', { Value: topic });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 500 });
     const rate = s.template.getResourceId('AWS::CloudWatch::Alarm', {
       Properties: { Metrics: Match.arrayWith([Match.objectLike({ MetricStat: { Metric: { MetricName: 'DeliveryFailed' } } })]) },
     });

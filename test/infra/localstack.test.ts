@@ -8,7 +8,7 @@ import { logicalIdOf, synthesize, type Synthesized } from './synth.ts';
 /** Deliverable 2: `-c target=localstack` yields a template LocalStack's free image (4.14.0) deploys. */
 interface SupportedList {
   image: string;
-  source: { repository: string; paths: string; caveat: string };
+  source: { repository: string; paths: string; scope: string; caveat: string };
   resourceTypes: string[];
 }
 
@@ -20,10 +20,12 @@ const isForbidden = (type: string) =>
   type.startsWith('AWS::ApiGatewayV2::') || type === 'Custom::LogRetention' || type === 'AWS::ApiGateway::Authorizer';
 
 let localstack: Synthesized;
+let localstackWithEmail: Synthesized;
 let aws: Synthesized;
 
 beforeAll(() => {
   localstack = synthesize({ target: 'localstack' });
+  localstackWithEmail = synthesize({ target: 'localstack', alarmEmail: 'ops@example.com' });
   aws = synthesize({ target: 'aws' });
 });
 
@@ -52,14 +54,27 @@ describe('the supported-resource list', () => {
     expect(types.filter(isForbidden)).toEqual([]);
     expect(types).not.toContain('AWS::CloudWatch::Dashboard');
   });
+
+  it('has SNS (the alarm topic, its policy and e-mail subscriptions) and says so in its scope', () => {
+    expect(supported.resourceTypes).toEqual(expect.arrayContaining(['AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::SNS::Subscription']));
+    expect(supported.source.scope).toMatch(/SNS/);
+    expect(supported.source.scope).toMatch(/services\/sns\/resource_providers/);
+  });
 });
 
 describe('the LocalStack template', () => {
-  it('uses only resource types the free image supports', () => {
-    const unsupported = [...new Set(typesOf(localstack))].filter(
-      (type) => !supported.resourceTypes.includes(type),
-    );
-    expect(unsupported).toEqual([]);
+  it('uses only resource types the free image supports, with an alarm e-mail too', () => {
+    for (const s of [localstack, localstackWithEmail]) {
+      const unsupported = [...new Set(typesOf(s))].filter((type) => !supported.resourceTypes.includes(type));
+      expect(unsupported).toEqual([]);
+    }
+    localstackWithEmail.template.resourceCountIs('AWS::SNS::Subscription', 1);
+  });
+
+  it('keeps the alarm topic and every alarm notifying it (only the dashboard is AWS-only monitoring)', () => {
+    localstack.template.resourceCountIs('AWS::SNS::Topic', 1);
+    const topic = { Ref: logicalIdOf(localstack.stack, localstack.stack.monitoring.createdAlarmTopic!) };
+    localstack.template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] });
   });
 
   it('has no HTTP API v2, no log-retention custom resource, no authorizer, no custom resource at all', () => {
@@ -68,20 +83,19 @@ describe('the LocalStack template', () => {
     expect(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource')).toEqual([]);
   });
 
-  it('leaves out the dashboard and the account-wide API Gateway logging role, and nothing else', () => {
+  it('leaves out the dashboard, and nothing else (AWS has no account-wide API Gateway role by default either)', () => {
     localstack.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     localstack.template.resourceCountIs('AWS::ApiGateway::Account', 0);
     aws.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    aws.template.resourceCountIs('AWS::ApiGateway::Account', 1);
-    const ls = typeCounts(localstack);
-    const full = typeCounts(aws);
-    // The one role fewer is API Gateway's CloudWatch role.
-    expect(ls).toEqual({
-      ...Object.fromEntries(Object.entries(full).filter(([t]) => t !== 'AWS::CloudWatch::Dashboard' && t !== 'AWS::ApiGateway::Account')),
-      'AWS::IAM::Role': full['AWS::IAM::Role']! - 1,
-    });
+    aws.template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    expect(typeCounts(localstack)).toEqual(Object.fromEntries(Object.entries(typeCounts(aws)).filter(([t]) => t !== 'AWS::CloudWatch::Dashboard')));
+    // Without the account's role API Gateway cannot log: the stage logs nothing, and needs no log group first.
     localstack.template.resourceCountIs('AWS::ApiGateway::Stage', 1);
     localstack.template.hasResource('AWS::ApiGateway::Stage', { DependsOn: Match.absent() });
+    localstack.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ LoggingLevel: 'OFF' })],
+      AccessLogSetting: Match.absent(),
+    });
   });
 
   it('answers unknown routes 404 through the same gateway responses', () => {
@@ -106,6 +120,8 @@ describe('the LocalStack template', () => {
   });
 
   it('has the same outputs (the e2e suite builds the URL from RestApiId and StageName)', () => {
-    expect(Object.keys(localstack.template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'DlqUrl', 'QueueUrl', 'RestApiId', 'StageName', 'TableName']);
+    expect(Object.keys(localstack.template.findOutputs('*')).sort()).toEqual(
+      ['AlarmTopicArn', 'ApiUrl', 'DlqUrl', 'QueueUrl', 'Region', 'RestApiId', 'StageName', 'TableName'],
+    );
   });
 });

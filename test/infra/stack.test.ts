@@ -2,7 +2,7 @@ import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS, HTTP_ROUTES } from '#functions/routes.ts';
 import { loadConfig } from '#shared/config.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/service-name.ts';
+import { METRICS_NAMESPACE } from '#shared/service-name.ts';
 import { createTableInput } from '#shared/store/table-schema.ts';
 import { asList, logicalIdOf, statementsOfRole, synthesize, type Statement, type Synthesized } from './synth.ts';
 
@@ -104,33 +104,53 @@ describe('REST API', () => {
       });
     });
 
-    it('logs execution errors only, never request or response data', () => {
-      expectStage({ MethodSettings: [Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true })] });
+    it('by default logs nothing and creates no account-wide role: API Gateway logs only through one', () => {
+      expectStage({
+        MethodSettings: [Match.objectLike({ LoggingLevel: 'OFF', DataTraceEnabled: false, MetricsEnabled: true })],
+        AccessLogSetting: Match.absent(),
+      });
+      template.resourceCountIs('AWS::ApiGateway::Account', 0);
+      expect(s.stack.api.accessLogGroup).toBeUndefined();
+      expect(s.stack.api.executionLogGroup).toBeUndefined();
     });
 
-    it('writes access logs without bodies, headers (Authorization) or the query string (?token=)', () => {
-      const destination = new Capture();
-      const format = new Capture(
-        Match.serializedJson(Match.objectLike({ requestId: '$context.requestId', status: '$context.status', resourcePath: '$context.resourcePath' })),
-      );
-      expectStage({ AccessLogSetting: { DestinationArn: destination, Format: format } });
-      expect(JSON.stringify(destination.asObject())).toContain(logicalIdOf(s.stack, s.stack.api.accessLogGroup));
-      const fields = JSON.parse(format.asString()) as Record<string, string>;
-      expect(Object.values(fields).every((v) => v.startsWith('$context.'))).toBe(true);
-      for (const forbidden of ['$input', 'header', 'authorization', 'querystring', 'requestOverride', '$context.path', 'body']) {
-        expect(format.asString().toLowerCase()).not.toContain(forbidden.toLowerCase());
-      }
-      expectProps(logicalIdOf(s.stack, s.stack.api.accessLogGroup), { RetentionInDays: 30 });
-    });
+    describe('with the account-wide role (-c apiGatewayCloudWatchRole=true)', () => {
+      let logged: Synthesized;
+      beforeAll(() => {
+        logged = synthesize({ apiGatewayCloudWatchRole: 'true' });
+      });
 
-    it('has the account-wide CloudWatch role API Gateway needs for logging (AWS target)', () => {
-      template.resourceCountIs('AWS::ApiGateway::Account', 1);
-      const roleArn = new Capture();
-      template.hasResourceProperties('AWS::ApiGateway::Account', { CloudWatchRoleArn: roleArn });
-      expect(JSON.stringify(roleArn.asObject())).toContain('CloudWatchRole');
-      // Shared by every API of the account: kept when this stack goes.
-      const role = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) => id.includes('CloudWatchRole'));
-      expect(role?.[1].DeletionPolicy).toBe('Retain');
+      it('logs execution errors only, never request or response data', () => {
+        logged.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+          MethodSettings: [Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true })],
+        });
+      });
+
+      it('writes access logs without bodies, headers (Authorization) or the query string (?token=)', () => {
+        const destination = new Capture();
+        const format = new Capture(
+          Match.serializedJson(Match.objectLike({ requestId: '$context.requestId', status: '$context.status', resourcePath: '$context.resourcePath' })),
+        );
+        logged.template.hasResourceProperties('AWS::ApiGateway::Stage', { AccessLogSetting: { DestinationArn: destination, Format: format } });
+        const accessLogId = logicalIdOf(logged.stack, logged.stack.api.accessLogGroup!);
+        expect(JSON.stringify(destination.asObject())).toContain(accessLogId);
+        const fields = JSON.parse(format.asString()) as Record<string, string>;
+        expect(Object.values(fields).every((v) => v.startsWith('$context.'))).toBe(true);
+        for (const forbidden of ['$input', 'header', 'authorization', 'querystring', 'requestOverride', '$context.path', 'body']) {
+          expect(format.asString().toLowerCase()).not.toContain(forbidden.toLowerCase());
+        }
+        logged.template.templateMatches({ Resources: { [accessLogId]: { Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Delete' } } });
+      });
+
+      it('has exactly one account-wide CloudWatch role, kept when the stack goes', () => {
+        logged.template.resourceCountIs('AWS::ApiGateway::Account', 1);
+        const roleArn = new Capture();
+        logged.template.hasResourceProperties('AWS::ApiGateway::Account', { CloudWatchRoleArn: roleArn });
+        expect(JSON.stringify(roleArn.asObject())).toContain('CloudWatchRole');
+        // Shared by every API of the account: kept when this stack goes.
+        const role = Object.entries(logged.template.findResources('AWS::IAM::Role')).find(([id]) => id.includes('CloudWatchRole'));
+        expect(role?.[1].DeletionPolicy).toBe('Retain');
+      });
     });
   });
 
@@ -210,10 +230,10 @@ describe('functions', () => {
     expectFunction(name, { MemorySize: memory, Timeout: timeout });
   });
 
-  it('gives delivery time for a 5 s POST plus its reads and writes, and the queue six times that', () => {
+  it('gives delivery time for a 5 s POST plus its reads and writes, and the queue six times that plus the batching window', () => {
     const timeout = fn(DELIVERY_FUNCTION).Timeout as number;
     expect(timeout).toBeGreaterThanOrEqual(15);
-    expect(props(queueId()).VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    expect(props(queueId()).VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout + s.stack.settings.maxBatchingWindowSeconds);
   });
 
   it('logs each function to its own log group with retention, and never through Custom::LogRetention', () => {
@@ -221,7 +241,8 @@ describe('functions', () => {
       expectFunction(name, { LoggingConfig: Match.objectEquals({ LogGroup: { Ref: logGroupId(name) } }) });
       expectProps(logGroupId(name), { RetentionInDays: 30 });
     }
-    template.resourceCountIs('AWS::Logs::LogGroup', ALL_FUNCTIONS.length + 1);
+    // API Gateway's log groups come only with its logging (operations.test.ts).
+    template.resourceCountIs('AWS::Logs::LogGroup', ALL_FUNCTIONS.length);
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     expect(types.some((type) => type.startsWith('Custom::'))).toBe(false);
   });
@@ -232,7 +253,8 @@ describe('functions', () => {
         Environment: {
           Variables: {
             TABLE_NAME: Match.objectEquals({ Ref: tableId() }),
-            POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+            // The stack's name: the `service` dimension of every metric (two stacks in one account do not mix).
+            POWERTOOLS_SERVICE_NAME: 'TopicWebhooks',
             POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
             NODE_OPTIONS: '--enable-source-maps',
             MAX_MESSAGE_BYTES: '131072',
@@ -419,7 +441,7 @@ describe('delivery queue', () => {
     }
   });
 
-  it('feeds the delivery function in batches of ten with ReportBatchItemFailures and no batching window', () => {
+  it('feeds the delivery function in batches of ten with ReportBatchItemFailures, no batching window and at most 20 at once', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.hasResource('AWS::Lambda::EventSourceMapping', {
       Properties: Match.objectEquals({
@@ -427,6 +449,7 @@ describe('delivery queue', () => {
         EventSourceArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
         FunctionName: { Ref: fnId(DELIVERY_FUNCTION) },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 20 },
       }),
       // The role's grants exist before the mapping starts polling.
       DependsOn: Match.arrayWith([roleId(DELIVERY_FUNCTION)]),
@@ -455,7 +478,7 @@ describe('alarms and dashboard', () => {
         withMetric({
           Id: id,
           MetricStat: Match.objectEquals({
-            Metric: { Namespace: METRICS_NAMESPACE, MetricName: metricName, Dimensions: [{ Name: 'service', Value: SERVICE_NAME }] },
+            Metric: { Namespace: METRICS_NAMESPACE, MetricName: metricName, Dimensions: [{ Name: 'service', Value: s.stack.stackName }] },
             Period: 300,
             Stat: 'Sum',
           }),
@@ -485,16 +508,21 @@ describe('alarms and dashboard', () => {
 });
 
 describe('outputs', () => {
-  it('are exactly ApiUrl, RestApiId, StageName, TableName, QueueUrl and DlqUrl', () => {
+  it('are exactly ApiUrl, RestApiId, StageName, TableName, QueueUrl, DlqUrl, AlarmTopicArn and Region', () => {
     const restApi = logicalIdOf(s.stack, s.stack.api.restApi);
     const stage = template.getResourceId('AWS::ApiGateway::Stage');
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'DlqUrl', 'QueueUrl', 'RestApiId', 'StageName', 'TableName']);
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+      ['AlarmTopicArn', 'ApiUrl', 'DlqUrl', 'QueueUrl', 'Region', 'RestApiId', 'StageName', 'TableName'],
+    );
     const expectValue = (key: string, value: object) => template.hasOutput(key, { Value: Match.exact(value) });
     expectValue('RestApiId', { Ref: restApi });
     expectValue('StageName', { Ref: stage });
     expectValue('TableName', { Ref: tableId() });
     expectValue('QueueUrl', { Ref: queueId() });
     expectValue('DlqUrl', { Ref: dlqId() });
+    // The operator CLI reads the region from the outputs file.
+    expectValue('Region', { Ref: 'AWS::Region' });
+    expectValue('AlarmTopicArn', { Ref: logicalIdOf(s.stack, s.stack.monitoring.createdAlarmTopic!) });
     expectValue('ApiUrl', {
       'Fn::Join': ['', ['https://', { Ref: restApi }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/v1']],
     });

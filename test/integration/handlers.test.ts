@@ -5,6 +5,7 @@ import { ReceiveMessageCommand, SQSClient, DeleteMessageBatchCommand } from '@aw
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createDeliveryQueues, ensureTable, startDynalite, startFauxqs, type RunningEmulator } from '#local/emulators.ts';
 import { configureRuntime, runtime } from '#shared/runtime.ts';
+import { webhookSenderOf } from '#functions/commons/webhook-sender.ts';
 import { decodeDeliveryGroup } from '#shared/delivery/queue-message.ts';
 import type { DeliveryGroup } from '#shared/delivery/model.ts';
 import { apiEvent, lambdaContext } from '../helpers/events.ts';
@@ -59,6 +60,7 @@ async function drainQueue(): Promise<DeliveryGroup[]> {
 const serviceRuntime = () => ({
   env: {
     ...process.env,
+    AWS_REGION: 'us-east-1',
     TABLE_NAME: TABLE,
     QUEUE_URL: queueUrl,
     AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
@@ -94,7 +96,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  runtime().sender.close();
+  webhookSenderOf(runtime()).close();
   await Promise.all([dynalite?.stop(), fauxqs?.stop()]);
 });
 

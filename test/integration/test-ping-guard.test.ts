@@ -40,7 +40,7 @@ beforeAll(async () => {
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   const policy = { allowLoopbackHttp: false, allowlist: [] };
   configureRuntime({
-    env: { ...process.env, TABLE_NAME: TABLE, AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint },
+    env: { ...process.env, AWS_REGION: 'us-east-1', TABLE_NAME: TABLE, AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint },
     devApiKey: ADMIN_KEY,
     sender: createWebhookSender({ policy, userAgent: DEFAULT_USER_AGENT, resolve, connect }),
   });
@@ -50,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  runtime().sender.close();
+  runtime().sender?.close();
   await dynalite?.stop();
 });
 
