@@ -12,6 +12,7 @@ import {
   RotateWebhookSecret,
   TestWebhook,
   TopicPublish,
+  TopicSubscribe,
   type ApiKeyInfo,
   type Delivery,
   type OutcomeKind,
@@ -20,6 +21,7 @@ import {
   type WebhookSecretProps,
 } from './responses.ts';
 import { Transport, type ClientOptions, type HttpOutcome } from './transport.ts';
+import { startSubscription, type SubscribeCallOptions } from './subscription.ts';
 
 /** Options of `putWebhook`, as in Momento's SDK. */
 export interface PutWebhookCallOptions {
@@ -209,8 +211,8 @@ export class WebhookClient {
 }
 
 /**
- * Publishes to topics, and manages webhooks as Momento's `TopicClient` did (it carries every
- * {@link WebhookClient} method).
+ * Publishes and subscribes to topics, and manages webhooks as Momento's `TopicClient` did (it
+ * carries every {@link WebhookClient} method).
  */
 export class TopicClient extends WebhookClient {
   /**
@@ -233,6 +235,47 @@ export class TopicClient extends WebhookClient {
       idempotent: false,
     });
     return outcome.ok ? new TopicPublish.Success() : new TopicPublish.Error(outcome.error);
+  }
+
+  /**
+   * Subscribes to the topic over the service's HTTP long-poll (`GET /topics/{cacheName}/{topicName}`,
+   * permission `topics:subscribe`), as Momento's `subscribe`: each message goes to `onItem`
+   * in sequence order, each poll resuming after the last number seen. It resolves at once
+   * with the running `TopicSubscribe.Subscription` (or a `TopicSubscribe.Error` for arguments
+   * refused before sending); failures of the polls go to `onError` (see
+   * {@link SubscribeCallOptions.onError}). The subscription keeps a request open, and so the
+   * process alive, until `unsubscribe()`.
+   *
+   * Without `resumeAtTopicSequenceNumber` it starts from the next message published after the
+   * first poll reaches the service. Until a first message has arrived each poll starts afresh
+   * from "the next one", so a message published between two polls of a quiet topic can be
+   * missed; give a number (the last one seen plus one) where that matters.
+   *
+   * @example
+   * const subscription = await client.subscribe('my-cache', 'orders', {
+   *   onItem: (item) => console.log(item.topicSequenceNumber(), item.valueString()),
+   *   onError: (error) => console.error(error.errorCode(), error.message()),
+   * });
+   * if (subscription instanceof TopicSubscribe.Subscription) setTimeout(() => subscription.unsubscribe(), 60_000);
+   */
+  async subscribe(cacheName: string, topicName: string, options: SubscribeCallOptions): Promise<TopicSubscribe.Response> {
+    const cache = segment(cacheName, 'cacheName');
+    if (cache instanceof SdkError) return new TopicSubscribe.Error(cache);
+    const topic = segment(topicName, 'topicName');
+    if (topic instanceof SdkError) return new TopicSubscribe.Error(topic);
+    if (!isObject(options)) return new TopicSubscribe.Error(invalid('the subscribe options must be an object'));
+    for (const name of ['onItem', 'onError', 'onDiscontinuity', 'onHeartbeat'] as const) {
+      if (options[name] !== undefined && typeof options[name] !== 'function') {
+        return new TopicSubscribe.Error(invalid(`${name} must be a function`));
+      }
+    }
+    for (const name of ['resumeAtTopicSequenceNumber', 'resumeAtTopicSequencePage'] as const) {
+      const value: unknown = options[name];
+      if (value !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+        return new TopicSubscribe.Error(invalid(`${name} must be a whole number`));
+      }
+    }
+    return startSubscription(this.transport, `/topics/${cache}/${topic}`, options);
   }
 }
 

@@ -11,6 +11,7 @@ export {
   type ListDeliveriesOptions,
   type CreateKeyOptions,
 } from './clients.ts';
+export type { SubscribeCallOptions } from './subscription.ts';
 export type { ClientOptions, RetryOptions } from './transport.ts';
 export {
   PostUrlWebhookDestination,
@@ -29,6 +30,10 @@ export {
   TestWebhook,
   OutcomeKind,
   TopicPublish,
+  TopicSubscribe,
+  TopicItem,
+  TopicDiscontinuity,
+  TopicHeartbeat,
   CreateKey,
   ListKeys,
   RevokeKey,

@@ -274,10 +274,144 @@ export declare namespace TopicPublish {
   type Response = Success | Error;
 }
 
+// ---- subscriptions -------------------------------------------------------------------------
+
+/** Momento's `toString` shows the value; a long one is cut. */
+const shown = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}...` : text);
+
+/**
+ * One message of a subscription, with the accessors of Momento's `TopicItem`. Messages are
+ * UTF-8 text here, so `value()` is always the string.
+ */
+export class TopicItem {
+  readonly #text: string;
+  readonly #tokenId: string | undefined;
+  readonly #sequenceNumber: number;
+  readonly #sequencePage: number;
+
+  constructor(props: { text: string; tokenId: string; topicSequenceNumber: number; topicSequencePage: number }) {
+    this.#text = props.text;
+    this.#tokenId = props.tokenId === '' ? undefined : props.tokenId;
+    this.#sequenceNumber = props.topicSequenceNumber;
+    this.#sequencePage = props.topicSequencePage;
+  }
+
+  /** The message. */
+  value(): string {
+    return this.#text;
+  }
+
+  /** The message, as a string. */
+  valueString(): string {
+    return this.#text;
+  }
+
+  /** The message's UTF-8 bytes. */
+  valueUint8Array(): Uint8Array {
+    return new TextEncoder().encode(this.#text);
+  }
+
+  /** The publishing key's `tokenId`, or undefined when it has none (deliveries carry `""`). */
+  tokenId(): string | undefined {
+    return this.#tokenId;
+  }
+
+  /** The message's number: the `topic_sequence_number` its webhook deliveries carry. */
+  topicSequenceNumber(): number {
+    return this.#sequenceNumber;
+  }
+
+  /** Always 0: numbers never restart here, so there is one page. */
+  topicSequencePage(): number {
+    return this.#sequencePage;
+  }
+
+  toString(): string {
+    return `TopicItem: ${shown(this.#text)}`;
+  }
+}
+
+/**
+ * Messages the subscriber will never get: those after `lastTopicSequence()` and before
+ * `newTopicSequence()` have expired (`MESSAGE_RETENTION_SECONDS`) or were never written.
+ * The subscription goes on from `newTopicSequence()`.
+ */
+export class TopicDiscontinuity {
+  readonly #last: number;
+  readonly #next: number;
+  readonly #page: number;
+
+  constructor(props: { lastTopicSequence: number; newTopicSequence: number; newSequencePage: number }) {
+    this.#last = props.lastTopicSequence;
+    this.#next = props.newTopicSequence;
+    this.#page = props.newSequencePage;
+  }
+
+  /** The last number before the gap (the subscriber asked for the one after it). */
+  lastTopicSequence(): number {
+    return this.#last;
+  }
+
+  /** The first number after the gap: the next item's. */
+  newTopicSequence(): number {
+    return this.#next;
+  }
+
+  /** Always 0. */
+  newSequencePage(): number {
+    return this.#page;
+  }
+
+  toString(): string {
+    return `TopicDiscontinuity: ${this.#last} -> ${this.#next}`;
+  }
+}
+
+/** A poll that ended without a message: the service is there, the topic quiet. */
+export class TopicHeartbeat {
+  toString(): string {
+    return 'TopicHeartbeat';
+  }
+}
+
+/** What a subscription object controls; `subscribe` builds it. */
+export interface SubscriptionControl {
+  unsubscribe(): void;
+  isSubscribed(): boolean;
+}
+
+/** A running subscription, as Momento's `TopicSubscribe.Subscription`. */
+class TopicSubscription extends SuccessResponse {
+  readonly #control: SubscriptionControl;
+  constructor(control: SubscriptionControl) {
+    super();
+    this.#control = control;
+  }
+
+  /** Stops: the poll in flight is aborted and no callback runs after this returns. Calling it again does nothing. */
+  unsubscribe(): void {
+    this.#control.unsubscribe();
+  }
+
+  /** False once unsubscribed, or once an error ended the subscription. */
+  get isSubscribed(): boolean {
+    return this.#control.isSubscribed();
+  }
+}
+class TopicSubscribeError extends ErrorResponse {}
+/** Results of `subscribe`, named as in Momento's SDK; `Item` is Momento's older name of `TopicItem`. */
+export const TopicSubscribe = { Subscription: TopicSubscription, Error: TopicSubscribeError, Item: TopicItem } as const;
+export declare namespace TopicSubscribe {
+  type Subscription = TopicSubscription;
+  type Error = TopicSubscribeError;
+  type Item = TopicItem;
+  type Response = Subscription | Error;
+}
+
 // ---- keys ----------------------------------------------------------------------------------
 
 /** A permission an API key may carry (DESIGN §2). */
-export type Permission = 'webhooks:manage' | 'topics:publish' | 'keys:manage';
+export type Permission = 'webhooks:manage' | 'topics:publish' | 'topics:subscribe' | 'keys:manage';
 
 /** A key as `listKeys` describes it: never the key itself. */
 export interface ApiKeyInfo {

@@ -55,6 +55,14 @@ export interface HttpCall {
   idempotent: boolean;
 }
 
+/** What one attempt of {@link Transport.sendOnce} may be given beyond the call. */
+export interface AttemptOptions {
+  /** Aborts the attempt (an unsubscribe); the outcome is then a failure nobody needs to read. */
+  signal?: AbortSignal;
+  /** Time allowed for this attempt instead of `requestTimeoutMs` (a long poll outlasts it). */
+  timeoutMs?: number;
+}
+
 /** A 2xx answer; `body` is the parsed JSON, or undefined when the body was empty. */
 export interface HttpSuccess {
   ok: true;
@@ -67,7 +75,8 @@ export interface HttpFailure {
 }
 export type HttpOutcome = HttpSuccess | HttpFailure;
 
-interface Attempt {
+/** How one attempt ended, and whether a later one might succeed. */
+export interface Attempt {
   outcome: HttpOutcome;
   /** A later attempt might succeed: the network, a timeout, a 5xx, or a throttle without a service code. */
   transient: boolean;
@@ -118,16 +127,38 @@ export class Transport {
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   }
 
+  /** Time allowed for one attempt of an ordinary call. */
+  get requestTimeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
   /** Sends the call, retrying transient failures of idempotent calls. */
   async send(call: HttpCall): Promise<HttpOutcome> {
     for (let attempt = 1; ; attempt++) {
       const { outcome, transient } = await this.#attempt(call);
       if (outcome.ok || !transient || !call.idempotent || attempt >= this.#maxAttempts) return outcome;
-      await sleep(this.#backoff(attempt));
+      await sleep(this.backoffMs(attempt));
     }
   }
 
-  async #attempt(call: HttpCall): Promise<Attempt> {
+  /**
+   * One attempt, never retried, for a caller with a retry policy of its own (a subscription,
+   * which polls on until it is unsubscribed); `transient` says whether to try again.
+   */
+  sendOnce(call: HttpCall, options: AttemptOptions = {}): Promise<Attempt> {
+    return this.#attempt(call, options);
+  }
+
+  /**
+   * The wait before retry number `attempt` (1 for the first retry), with full jitter: uniform
+   * in [0, min(maxDelayMs, baseDelayMs × 2^(attempt-1))).
+   */
+  backoffMs(attempt: number): number {
+    const ceiling = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
+    return Math.floor(Math.random() * ceiling);
+  }
+
+  async #attempt(call: HttpCall, options: AttemptOptions = {}): Promise<Attempt> {
     const headers: Record<string, string> = {
       authorization: this.#apiKey,
       accept: 'application/json',
@@ -143,7 +174,9 @@ export class Transport {
     }
 
     // One signal covers the whole attempt, reading the body included.
-    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     let status: number;
     let text: string;
     try {
@@ -152,7 +185,7 @@ export class Transport {
       status = response.status;
       text = await response.text();
     } catch (err) {
-      return { outcome: { ok: false, error: this.#networkError(err, signal) }, transient: true };
+      return { outcome: { ok: false, error: this.#networkError(err, timeout, timeoutMs, options.signal) }, transient: true };
     }
 
     if (status >= 200 && status < 300) {
@@ -174,9 +207,12 @@ export class Transport {
     return failure(code, `the service answered HTTP ${status}`, status, transient);
   }
 
-  #networkError(err: unknown, signal: AbortSignal): SdkError {
-    if (signal.aborted || (err instanceof Error && err.name === 'TimeoutError')) {
-      return new SdkError(WebhookErrorCode.TIMEOUT_ERROR, `the request did not complete within ${this.#timeoutMs} ms`);
+  #networkError(err: unknown, timeout: AbortSignal, timeoutMs: number, caller: AbortSignal | undefined): SdkError {
+    if (caller?.aborted && !timeout.aborted) {
+      return new SdkError(WebhookErrorCode.UNKNOWN_SERVICE_ERROR, 'the request was aborted by the caller');
+    }
+    if (timeout.aborted || (err instanceof Error && err.name === 'TimeoutError')) {
+      return new SdkError(WebhookErrorCode.TIMEOUT_ERROR, `the request did not complete within ${timeoutMs} ms`);
     }
     // undici puts the system error (ECONNREFUSED, ENOTFOUND, ...) in `cause`; report only its code.
     const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
@@ -184,11 +220,6 @@ export class Transport {
     return new SdkError(WebhookErrorCode.SERVER_UNAVAILABLE, `could not reach the service at ${this.#origin} (${detail})`);
   }
 
-  /** Full jitter: uniform in [0, min(max, base × 2^(attempt-1))). */
-  #backoff(attempt: number): number {
-    const ceiling = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
-    return Math.floor(Math.random() * ceiling);
-  }
 }
 
 function failure(code: WebhookErrorCode, message: string, status: number, transient: boolean): Attempt {

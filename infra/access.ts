@@ -35,9 +35,10 @@ export const TABLE_ACCESS: Readonly<Record<HttpFunctionName | typeof DELIVERY_FU
   'delete-webhook': [AUTHENTICATE, { actions: ['DeleteItem', 'UpdateItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
   'get-webhook-secret': [AUTHENTICATE, { actions: ['GetItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
   'rotate-webhook-secret': [AUTHENTICATE, { actions: ['UpdateItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
+  // The topic's sequence counter and its message log live in the topic partition.
   'publish-message': [
     AUTHENTICATE,
-    { actions: ['UpdateItem'], leadingKeyPrefixes: [KEY_PREFIXES.topic] },
+    { actions: ['UpdateItem', 'PutItem'], leadingKeyPrefixes: [KEY_PREFIXES.topic] },
     { actions: ['Query'], index: TABLE_KEYS.topicIndex.name },
   ],
   'list-deliveries': [
@@ -50,6 +51,7 @@ export const TABLE_ACCESS: Readonly<Record<HttpFunctionName | typeof DELIVERY_FU
     { actions: ['GetItem'], leadingKeyPrefixes: [KEY_PREFIXES.cache] },
     { actions: ['BatchWriteItem'], leadingKeyPrefixes: [KEY_PREFIXES.history] },
   ],
+  'subscribe-topic': [AUTHENTICATE, { actions: ['GetItem', 'Query'], leadingKeyPrefixes: [KEY_PREFIXES.topic] }],
   'create-key': [AUTHENTICATE, { actions: ['PutItem'], leadingKeyPrefixes: [KEY_PREFIXES.apiKey] }],
   'list-keys': [AUTHENTICATE, { actions: ['Query'], index: TABLE_KEYS.keyIndex.name }],
   'revoke-key': [AUTHENTICATE, { actions: ['DeleteItem'], leadingKeyPrefixes: [KEY_PREFIXES.apiKey] }],

@@ -28,6 +28,8 @@ export const CONTEXT_KEYS = [
   'publishSendConcurrency',
   'deliveryGroupSize',
   'deliveryPostConcurrency',
+  'messageRetentionSeconds',
+  'subscribeWaitSeconds',
   'batchSize',
   'maxBatchingWindowSeconds',
   'deliveryMaxConcurrency',
@@ -85,6 +87,8 @@ export const settingsSchema = z
     publishSendConcurrency: int(1, 64),
     deliveryGroupSize: int(1, 100),
     deliveryPostConcurrency: int(1, 1000),
+    messageRetentionSeconds: int(0, 1_209_600),
+    subscribeWaitSeconds: int(1, 25),
     // SQS event sources take up to 10 records without a batching window and 10,000 with one; this
     // service takes 100 at most, so one invocation's POSTs stay few enough to finish in time.
     batchSize: int(1, MAX_BATCH_SIZE),

@@ -41,6 +41,10 @@ export interface ServiceSettings {
   deliveryGroupSize: number;
   /** POSTs in flight at once in one delivery invocation (`DELIVERY_POST_CONCURRENCY`). @default 50 */
   deliveryPostConcurrency: number;
+  /** How long the message log keeps a message for subscribers; 0 turns subscriptions off (`MESSAGE_RETENTION_SECONDS`). @default 3600 */
+  messageRetentionSeconds: number;
+  /** How long a subscribe call waits for a message, 1-25 (`SUBSCRIBE_WAIT_SECONDS`). @default 20 */
+  subscribeWaitSeconds: number;
   /**
    * Records per delivery invocation (1–100; above 10 needs a batching window). Its POST waves,
    * ceil(batchSize × deliveryGroupSize / deliveryPostConcurrency) of at most 5 s each, must end
@@ -135,6 +139,9 @@ export const FUNCTION_SIZING: Readonly<Record<HttpFunctionName | typeof DELIVERY
   // One POST with its 5 s deadline, then the history write.
   'test-webhook': { memorySizeMb: 256, timeoutSeconds: 10 },
   'publish-message': { memorySizeMb: 512, timeoutSeconds: 20 },
+  // Waits up to SUBSCRIBE_WAIT_SECONDS (at most 25) for a message, within API Gateway's 29 s;
+  // it mostly waits, so it gets the least memory.
+  'subscribe-topic': { memorySizeMb: 128, timeoutSeconds: 28 },
   'create-key': { memorySizeMb: 256, timeoutSeconds: 10 },
   'list-keys': { memorySizeMb: 256, timeoutSeconds: 10 },
   'revoke-key': { memorySizeMb: 256, timeoutSeconds: 10 },

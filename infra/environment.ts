@@ -10,6 +10,8 @@ export function serviceEnvironment(settings: ServiceSettings): Record<string, st
     PUBLISH_SEND_CONCURRENCY: String(settings.publishSendConcurrency),
     DELIVERY_GROUP_SIZE: String(settings.deliveryGroupSize),
     DELIVERY_POST_CONCURRENCY: String(settings.deliveryPostConcurrency),
+    MESSAGE_RETENTION_SECONDS: String(settings.messageRetentionSeconds),
+    SUBSCRIBE_WAIT_SECONDS: String(settings.subscribeWaitSeconds),
   };
   if (settings.destinationAllowlist.length > 0) environment.DESTINATION_ALLOWLIST = settings.destinationAllowlist.join(',');
   return environment;

@@ -6,6 +6,7 @@ import { createDynamoClient, createSqsClient } from '#shared/aws-clients.ts';
 import { webhookSenderOf } from '#functions/commons/webhook-sender.ts';
 import { DELIVERY_QUEUE_DEFAULTS } from '#shared/queue-settings.ts';
 import { configureRuntime } from '#shared/runtime.ts';
+import { InProcessTopicSignal } from '#shared/subscriptions/topic-signal.ts';
 import { DELIVERY_FUNCTION, HTTP_FUNCTIONS, HTTP_ROUTES } from '#functions/routes.ts';
 import { createApiGatewayListener, type ApiGatewayHandler } from './api-gateway-event.ts';
 import {
@@ -194,6 +195,8 @@ async function start(
     clients,
     devApiKey: apiKey,
     allowLoopbackHttp: true,
+    // Publish and subscribe share this process: a publish wakes waiting subscribers at once.
+    topicSignal: new InProcessTopicSignal(),
   });
   cleanup.push(() => webhookSenderOf(rt).close());
   const ttlSweeper = new TtlSweeper(rt.clients.dynamo, tableName, {

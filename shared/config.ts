@@ -27,6 +27,8 @@ export const FUNCTION_DEFAULTS = {
   publishSendConcurrency: 8,
   deliveryGroupSize: 10,
   deliveryPostConcurrency: 50,
+  messageRetentionSeconds: 3600,
+  subscribeWaitSeconds: 20,
 } as const;
 
 const positiveInt = (fallback: number) => z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), fallback);
@@ -89,6 +91,13 @@ export const configSchema = z.object({
     1000,
     'DELIVERY_POST_CONCURRENCY must be at most 1000',
   ),
+  /** How long the topic's message log keeps a message for subscribers; 0 turns log and subscriptions off. */
+  MESSAGE_RETENTION_SECONDS: z._default(
+    z.pipe(z.coerce.number(), z.int().check(z.gte(0, 'MESSAGE_RETENTION_SECONDS must be 0 or more'), z.lte(1_209_600, 'MESSAGE_RETENTION_SECONDS must be at most 1209600 (14 days)'))),
+    FUNCTION_DEFAULTS.messageRetentionSeconds,
+  ),
+  /** How long a subscribe call waits for a message: at most 25, within API Gateway's 29 s. */
+  SUBSCRIBE_WAIT_SECONDS: atMost(positiveInt(FUNCTION_DEFAULTS.subscribeWaitSeconds), 25, 'SUBSCRIBE_WAIT_SECONDS must be at most 25'),
 }).check(
   z.superRefine((c, ctx) => {
     const bytes = worstCaseMessageBytes({ maxMessageBytes: c.MAX_MESSAGE_BYTES, groupSize: c.DELIVERY_GROUP_SIZE });
@@ -117,6 +126,8 @@ export interface Config {
   publishSendConcurrency: number;
   deliveryGroupSize: number;
   deliveryPostConcurrency: number;
+  messageRetentionSeconds: number;
+  subscribeWaitSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -140,5 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publishSendConcurrency: c.PUBLISH_SEND_CONCURRENCY,
     deliveryGroupSize: c.DELIVERY_GROUP_SIZE,
     deliveryPostConcurrency: c.DELIVERY_POST_CONCURRENCY,
+    messageRetentionSeconds: c.MESSAGE_RETENTION_SECONDS,
+    subscribeWaitSeconds: c.SUBSCRIBE_WAIT_SECONDS,
   };
 }

@@ -7,10 +7,13 @@ import type { ApiKeyRepository } from './auth/model.ts';
 import type { SequenceCounter } from './publish/model.ts';
 import type { ClosableWebhookSender, DeliveryLedger } from './delivery/model.ts';
 import type { DestinationPolicy } from './destination.ts';
+import type { MessageLog, TopicSignal } from './subscriptions/model.ts';
+import { pollingTopicSignal } from './subscriptions/topic-signal.ts';
 import { WebhookStore } from './store/webhook-store.ts';
 import { ApiKeyStore } from './store/api-key-store.ts';
 import { SequenceStore } from './store/sequence-store.ts';
 import { DeliveryStore } from './store/delivery-store.ts';
+import { MessageLogStore } from './store/message-log-store.ts';
 
 /**
  * The composition root: configuration, the DynamoDB client and the adapters behind each
@@ -28,6 +31,10 @@ export interface Runtime {
   apiKeys: ApiKeyRepository;
   sequences: SequenceCounter;
   deliveries: DeliveryLedger;
+  /** The topics' message log (subscriptions). */
+  log: MessageLog;
+  /** Wakes waiting subscribers: at once in local mode, by polling on AWS. */
+  signal: TopicSignal;
   /** Given by local mode and tests; otherwise `webhookSenderOf` builds it on first use. */
   sender: ClosableWebhookSender | undefined;
   destinationPolicy: DestinationPolicy;
@@ -45,6 +52,8 @@ export interface RuntimeOptions {
   /** Local mode accepts `http` destinations on loopback. */
   allowLoopbackHttp?: boolean;
   clients?: { dynamo: DynamoDBDocumentClient; sqs?: SQSClient };
+  /** Local mode wakes subscribers in-process; the default polls. */
+  topicSignal?: TopicSignal;
   /** Tests inject a sender with a resolver of their own (never connect to a refused address). */
   sender?: ClosableWebhookSender;
   now?: () => number;
@@ -64,6 +73,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     apiKeys: new ApiKeyStore(clients.dynamo, config.tableName),
     sequences: new SequenceStore(clients.dynamo, config.tableName),
     deliveries: new DeliveryStore(clients.dynamo, config.tableName, config.deliveryRecordTtlSeconds),
+    log: new MessageLogStore(clients.dynamo, config.tableName),
+    signal: options.topicSignal ?? pollingTopicSignal,
     destinationPolicy,
     sender: options.sender,
     devApiKey: options.devApiKey,

@@ -3,7 +3,7 @@
  * repository keys live in. See docs/design.md#authentication-and-keys.
  */
 
-export const PERMISSIONS = ['webhooks:manage', 'topics:publish', 'keys:manage'] as const;
+export const PERMISSIONS = ['webhooks:manage', 'topics:publish', 'topics:subscribe', 'keys:manage'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** Who is calling: what an authenticated key may do. */

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, PayloadTooLargeError } from '../errors.ts';
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the text: the message is delivered unchanged.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A published (or test) message's text: the raw body, valid UTF-8, at most `maxBytes`

@@ -3,6 +3,7 @@ import type { DeliveryGroup } from '../delivery/model.ts';
 import type { TopicSubscriber, WebhookRepository } from '../webhooks/model.ts';
 import type { DeliveryQueue, SequenceCounter } from './model.ts';
 import { messageText } from './message.ts';
+import type { MessageLog, TopicSignal } from '../subscriptions/model.ts';
 
 export interface PublishRequest {
   cacheName: string;
@@ -18,9 +19,11 @@ export interface PublishResult {
 
 interface Deps {
   webhooks: Pick<WebhookRepository, 'subscribers'>;
-  sequences: SequenceCounter;
+  sequences: Pick<SequenceCounter, 'next'>;
   queue: DeliveryQueue;
-  config: { maxMessageBytes: number; deliveryGroupSize: number };
+  log: Pick<MessageLog, 'append'>;
+  signal: Pick<TopicSignal, 'notify'>;
+  config: { maxMessageBytes: number; deliveryGroupSize: number; messageRetentionSeconds: number };
   now: () => number;
 }
 
@@ -53,7 +56,20 @@ export async function publishMessage(deps: Deps, caller: Principal, request: Pub
       webhooks: subscribers.slice(start, start + size),
     });
   }
-  await deps.queue.sendAll(groups);
+  // The log (subscribers) and the queue (webhooks) take the same message with the same number.
+  const retention = deps.config.messageRetentionSeconds;
+  await Promise.all([
+    deps.queue.sendAll(groups),
+    retention > 0
+      ? deps.log.append(
+          request.cacheName,
+          request.topicName,
+          { sequenceNumber, eventTimestamp, tokenId: caller.tokenId ?? '', text },
+          Math.floor(eventTimestamp / 1000) + retention,
+        )
+      : undefined,
+  ]);
+  if (retention > 0) deps.signal.notify(request.cacheName, request.topicName);
   return { sequenceNumber, webhookCount: subscribers.length };
 }
 

@@ -45,3 +45,12 @@ export const groupClaimKey = (c: { cacheName: string; topicName: string; sequenc
  * deleted and created again starts with an empty history. Sort keys order items by time.
  */
 export const historyPartition = (webhookId: string) => `HISTORY#${webhookId}`;
+
+/**
+ * A message of the topic's log: in the topic's partition beside its sequence counter, sorted by
+ * number (16 digits hold every safe integer).
+ */
+export const messageLogKey = (cacheName: string, topicName: string, sequenceNumber: number) => ({
+  pk: topicPartition(cacheName, topicName),
+  sk: `MSG#${String(sequenceNumber).padStart(16, '0')}`,
+});

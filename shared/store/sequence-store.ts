@@ -1,4 +1,4 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SequenceCounter } from '../publish/model.ts';
 import { sequenceCounterKey } from './keys.ts';
@@ -22,5 +22,12 @@ export class SequenceStore implements SequenceCounter {
       }),
     );
     return Number(out.Attributes?.sequence);
+  }
+
+  async current(cacheName: string, topicName: string): Promise<number> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: sequenceCounterKey(cacheName, topicName), ConsistentRead: true }),
+    );
+    return Number(out.Item?.sequence ?? 0);
   }
 }

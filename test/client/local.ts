@@ -1,11 +1,15 @@
-import { startLocalService } from '#local/service.ts';
+import { startLocalService, type LocalServiceOptions } from '#local/service.ts';
 import { KeyClient, TopicClient, type ClientOptions } from 'topic-webhooks';
 
 /** Local mode (DESIGN §6) on 127.0.0.1:0, for tests of the client against the real service. */
 export type LocalService = Awaited<ReturnType<typeof startLocalService>>;
 
-export function startLocal(env: Record<string, string> = {}): Promise<LocalService> {
-  return startLocalService({ port: 0, env, quiet: true });
+/** `options` adds what a test needs beyond configuration (an access log, the TTL sweep's interval). */
+export function startLocal(
+  env: Record<string, string> = {},
+  options: Omit<LocalServiceOptions, 'port' | 'env' | 'quiet'> = {},
+): Promise<LocalService> {
+  return startLocalService({ ...options, port: 0, env, quiet: true });
 }
 
 /** Clients of `service` with `apiKey` (the admin key by default); retries kept quick. */

@@ -100,7 +100,7 @@ describe('npm run keys', () => {
       keys: [
         {
           keyId: created.keyId,
-          permissions: ['webhooks:manage', 'topics:publish', 'keys:manage'],
+          permissions: ['webhooks:manage', 'topics:publish', 'topics:subscribe', 'keys:manage'],
           caches: ['*'],
           tokenId: 'ops',
           expiresAt: null,

@@ -163,7 +163,7 @@ describe('unknown routes and methods', () => {
     ['PATCH', '/health'],
     ['POST', '/health'],
     ['DELETE', '/keys'],
-    ['GET', '/topics/c/t'],
+    ['DELETE', '/topics/c/t'],
     ['HEAD', '/health'],
     ['OPTIONS', '/webhooks/c/w'],
     ['GET', '/HEALTH'],

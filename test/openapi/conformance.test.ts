@@ -14,18 +14,27 @@ import { DOC, deref, documentedStatuses, openapi, operation, responseSchema, val
  */
 const WEBHOOK_LIMIT = 2;
 const MAX_MESSAGE_BYTES = 64;
+/** A subscribe that finds no message answers after this long (`SUBSCRIBE_WAIT_SECONDS`). */
+const SUBSCRIBE_WAIT_SECONDS = 1;
 const UNKNOWN_KEY = 'whk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const destination = { postUrl: 'https://hooks.example.com/conformance' };
+const MAIN_ENV = {
+  MAX_WEBHOOKS_PER_CACHE: String(WEBHOOK_LIMIT),
+  MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
+  SUBSCRIBE_WAIT_SECONDS: String(SUBSCRIBE_WAIT_SECONDS),
+};
 
 let service: LocalService;
 let api: ApiCaller;
 let publishOnly: string;
 let manageOnly: string;
+let subscribeOnly: string;
 /** Where webhooks that are delivered to or pinged point: loopback only, answering 204. */
 let receiver: TestReceiver;
 
-beforeAll(async () => {
-  service = await startLocal({ MAX_WEBHOOKS_PER_CACHE: String(WEBHOOK_LIMIT), MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES) });
+/** Starts the service the cases run against, with its keys. */
+async function startMain(): Promise<void> {
+  service = await startLocal(MAIN_ENV);
   api = apiClient(service.url, service.apiKey);
   const key = async (permissions: string[]) => {
     const res = await api('POST', '/keys', { body: { permissions, caches: ['*'] } });
@@ -33,6 +42,30 @@ beforeAll(async () => {
   };
   publishOnly = await key(['topics:publish']);
   manageOnly = await key(['webhooks:manage']);
+  subscribeOnly = await key(['topics:subscribe']);
+}
+
+/**
+ * Runs `call` against another local service configured with `env`. A process runs one local
+ * service at a time, so the main one stops meanwhile and then starts again, empty, with new
+ * keys: every case makes its own webhooks and topics, so none depends on what was before.
+ */
+async function withOtherService<T>(env: Record<string, string>, call: (other: ApiCaller) => Promise<T>): Promise<T> {
+  await service.stop();
+  try {
+    const other = await startLocal(env, { ttlSweepIntervalMs: 3_600_000 });
+    try {
+      return await call(apiClient(other.url, other.apiKey));
+    } finally {
+      await other.stop();
+    }
+  } finally {
+    await startMain();
+  }
+}
+
+beforeAll(async () => {
+  await startMain();
   receiver = await TestReceiver.start();
 });
 afterAll(async () => {
@@ -88,6 +121,23 @@ async function pagedWebhook(pings = 2): Promise<{ cache: string; name: string; c
   const page = (await api('GET', deliveriesPath(webhook.cache, webhook.name, '?limit=1'))).json as DeliveryPage;
   expect(page.nextCursor).toEqual(expect.any(String));
   return { ...webhook, cursor: page.nextCursor as string };
+}
+
+/** `/topics/{cache}/{topic}` with each name URL-encoded, and a query. */
+const topicPath = (cache: string, query = '', topic = 't') => `/topics/${encodeURIComponent(cache)}/${encodeURIComponent(topic)}${query}`;
+
+/** A topic `t` in a cache of its own, with `texts` published to it as messages 1, 2, … */
+async function publishedTopic(texts: string[], caller: ApiCaller = api, key?: string): Promise<string> {
+  const cache = `conf-${++counter}`;
+  for (const text of texts) {
+    const res = await caller('POST', topicPath(cache), { raw: text, headers: { 'content-type': 'text/plain' }, ...(key ? { key } : {}) });
+    expect(res.status).toBe(204);
+  }
+  return cache;
+}
+
+interface SubscribeAnswer {
+  items: Record<string, { topic_sequence_number?: number; value?: { text: string } }>[];
 }
 
 /** The cursor with one character changed. */
@@ -192,6 +242,28 @@ const CASES: Record<string, () => Promise<ApiResponse>> = {
   'POST /topics/{cacheName}/{topicName} 403': () => api('POST', '/topics/conf/t', { key: manageOnly, raw: 'x' }),
   'POST /topics/{cacheName}/{topicName} 413': () => api('POST', '/topics/conf/t', { raw: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }),
 
+  'GET /topics/{cacheName}/{topicName} 200': async () => {
+    const created = await api('POST', '/keys', { body: { permissions: ['topics:publish'], caches: ['*'], tokenId: 'conf-publisher' } });
+    const cache = await publishedTopic(['first', 'second ✓ 注文 📦'], api, (created.json as { apiKey: string }).apiKey);
+    const res = await api('GET', topicPath(cache, '?sequence_number=1'), { key: subscribeOnly });
+    expect(res.json).toEqual({
+      items: [
+        { item: { topic_sequence_number: 1, sequence_page: 0, value: { text: 'first' }, token_id: 'conf-publisher' } },
+        { item: { topic_sequence_number: 2, sequence_page: 0, value: { text: 'second ✓ 注文 📦' }, token_id: 'conf-publisher' } },
+      ],
+    });
+    return res;
+  },
+  'GET /topics/{cacheName}/{topicName} 400': () => api('GET', topicPath('conf', '?sequence_number=-1')),
+  'GET /topics/{cacheName}/{topicName} 401': () => api('GET', topicPath('conf', '?sequence_number=1'), { key: null }),
+  'GET /topics/{cacheName}/{topicName} 403': () => api('GET', topicPath('conf', '?sequence_number=1'), { key: publishOnly }),
+  'GET /topics/{cacheName}/{topicName} 404': () =>
+    withOtherService({ MESSAGE_RETENTION_SECONDS: '0' }, async (other) => {
+      // Publish still works without a message log; subscribing is what is off.
+      expect((await other('POST', topicPath('conf'), { raw: 'kept nowhere' })).status).toBe(204);
+      return other('GET', topicPath('conf', '?sequence_number=1'));
+    }),
+
   'POST /keys 201': () => api('POST', '/keys', { body: { permissions: ['topics:publish'], caches: ['conf'], tokenId: 't-1', expiresInSeconds: 600 } }),
   'POST /keys 400': () => api('POST', '/keys', { body: { permissions: ['admin'], caches: ['*'] } }),
   'POST /keys 401': () => api('POST', '/keys', { key: null, body: { permissions: ['topics:publish'], caches: ['*'] } }),
@@ -249,9 +321,128 @@ describe('docs/openapi.yaml against local mode', () => {
     const put = { topicName: 't', destination, ignored: true };
     expect(validator.validate(put, requestSchema(operation('PUT', '/webhooks/{cacheName}/{webhookName}'), 'application/json'))).toEqual([]);
     expect((await api('PUT', webhookPath('conf-body', 'w'), { body: put })).status).toBe(200);
-    const key = { permissions: ['webhooks:manage', 'topics:publish'], caches: ['conf-body'], tokenId: '', expiresInSeconds: 1 };
+    const key = { permissions: ['webhooks:manage', 'topics:publish', 'topics:subscribe'], caches: ['conf-body'], tokenId: '', expiresInSeconds: 1 };
     expect(validator.validate(key, requestSchema(operation('POST', '/keys'), 'application/json'))).toEqual([]);
     expect((await api('POST', '/keys', { body: key })).status).toBe(201);
+  });
+
+  describe('the subscription long-poll', () => {
+    const subscribe = operation('GET', '/topics/{cacheName}/{topicName}');
+    const queryParameter = (name: string) => {
+      const parameter = (subscribe.parameters ?? []).map((p) => deref(p)).find((p) => p.in === 'query' && p.name === name);
+      if (!parameter) throw new Error(`no query parameter ${name}`);
+      return parameter.schema as { default?: number; maximum?: number } & Schema;
+    };
+    const numbers = (res: ApiResponse) => (res.json as SubscribeAnswer).items.map((i) => i.item?.topic_sequence_number);
+
+    it('answers {"items": []} once the wait ends without a message', async () => {
+      const cache = await publishedTopic(['one']);
+      const begun = Date.now();
+      const res = await api('GET', topicPath(cache, '?sequence_number=2'));
+      expectConforms(res, subscribe, '200');
+      expect(res.json).toEqual({ items: [] });
+      expect(Date.now() - begun).toBeGreaterThanOrEqual(SUBSCRIBE_WAIT_SECONDS * 1000 - 50);
+    });
+
+    it('answers during the wait as soon as a message is published', async () => {
+      const cache = await publishedTopic(['one']);
+      const begun = Date.now();
+      const waiting = api('GET', topicPath(cache, '?sequence_number=2'));
+      await settle(150);
+      expect((await api('POST', topicPath(cache), { raw: 'two' })).status).toBe(204);
+      const res = await waiting;
+      expectConforms(res, subscribe, '200');
+      expect(res.json).toEqual({ items: [{ item: { topic_sequence_number: 2, sequence_page: 0, value: { text: 'two' }, token_id: '' } }] });
+      expect(Date.now() - begun).toBeLessThan(SUBSCRIBE_WAIT_SECONDS * 1000);
+    });
+
+    it('starts from the next message published when sequence_number is 0 or absent', async () => {
+      const cache = await publishedTopic(['old']);
+      for (const query of ['', '?sequence_number=0']) {
+        const waiting = api('GET', topicPath(cache, query));
+        await settle(150);
+        const text = `new ${query}`;
+        expect((await api('POST', topicPath(cache), { raw: text })).status).toBe(204);
+        const res = await waiting;
+        expectConforms(res, subscribe, '200');
+        expect((res.json as SubscribeAnswer).items.map((i) => i.item?.value?.text)).toEqual([text]);
+      }
+    });
+
+    it('takes exactly the limits the document allows, and answers at most limit messages', async () => {
+      const schema = queryParameter('limit');
+      expect([schema.default, schema.maximum]).toEqual([100, 100]);
+      const cache = await publishedTopic(['a', 'b', 'c']);
+      const verdicts: [string, number, boolean][] = [];
+      for (const raw of ['0', '1', '2', '99', '100', '101', '-1', '1.5', '1e2', 'abc', '']) {
+        const value = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+        const documented = validator.validate(value, schema).length === 0;
+        const res = await api('GET', topicPath(cache, `?sequence_number=1&limit=${raw}`));
+        expectConforms(res, subscribe, res.status === 200 ? '200' : '400');
+        if (res.status === 200) expect(numbers(res)).toEqual([1, 2, 3].slice(0, Number(raw)));
+        verdicts.push([raw, res.status, documented]);
+      }
+      expect(verdicts.map(([raw, status]) => [raw, status])).toEqual(verdicts.map(([raw, , documented]) => [raw, documented ? 200 : 400]));
+    });
+
+    it('takes exactly the sequence numbers the document allows, and ignores sequence_page', async () => {
+      const schema = queryParameter('sequence_number');
+      const cache = await publishedTopic(['a', 'b']);
+      const verdicts: [string, number, boolean][] = [];
+      // 0 and the largest number wait (nothing there yet): each answers empty after the wait.
+      for (const raw of ['1', '2', '9007199254740991', '9007199254740992', '-1', '1.5', 'abc', '']) {
+        const value = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+        const documented = validator.validate(value, schema).length === 0;
+        const res = await api('GET', topicPath(cache, `?sequence_number=${raw}`));
+        expectConforms(res, subscribe, res.status === 200 ? '200' : '400');
+        verdicts.push([raw, res.status, documented]);
+      }
+      expect(verdicts.map(([raw, status]) => [raw, status])).toEqual(verdicts.map(([raw, , documented]) => [raw, documented ? 200 : 400]));
+      // Digits only: a leading zero or sign is refused although the number itself is allowed.
+      for (const raw of ['01', '+1']) expectConforms(await api('GET', topicPath(cache, `?sequence_number=${encodeURIComponent(raw)}`)), subscribe, '400');
+
+      const page = await api('GET', topicPath(cache, '?sequence_number=2&sequence_page=7'));
+      expectConforms(page, subscribe, '200');
+      expect(numbers(page)).toEqual([2]);
+      expectConforms(await api('GET', topicPath(cache, '?sequence_number=2&sequence_page=x')), subscribe, '400');
+    });
+
+    it('takes the key as ?token=, and refuses it given in both places', async () => {
+      const cache = await publishedTopic(['a']);
+      const query = `?sequence_number=1&token=${encodeURIComponent(subscribeOnly)}`;
+      const byQuery = await api('GET', topicPath(cache, query), { key: null });
+      expectConforms(byQuery, subscribe, '200');
+      expect(numbers(byQuery)).toEqual([1]);
+      const both = await api('GET', topicPath(cache, query), { key: subscribeOnly });
+      expectConforms(both, subscribe, '400');
+      expectConforms(await api('GET', topicPath(cache, `?sequence_number=1&token=${UNKNOWN_KEY}`), { key: null }), subscribe, '401');
+    });
+
+    it('answers 403 for a cache outside the key\'s caches', async () => {
+      const created = await api('POST', '/keys', { body: { permissions: ['topics:subscribe'], caches: ['conf-mine'] } });
+      const key = (created.json as { apiKey: string }).apiKey;
+      expectConforms(await api('GET', topicPath('conf-theirs', '?sequence_number=1'), { key }), subscribe, '403');
+      expect((await api('POST', topicPath('conf-mine'), { raw: 'mine' })).status).toBe(204);
+      expectConforms(await api('GET', topicPath('conf-mine', '?sequence_number=1'), { key }), subscribe, '200');
+    });
+
+    it('announces a gap left by expired messages as a discontinuity, then the messages after it', async () => {
+      const RETENTION_SECONDS = 2;
+      const res = await withOtherService({ MESSAGE_RETENTION_SECONDS: String(RETENTION_SECONDS) }, async (other) => {
+        const cache = await publishedTopic(['old'], other);
+        // Message 1 expires at most RETENTION_SECONDS later, on a whole second; message 2 lives at least a second.
+        await settle((Math.floor(Date.now() / 1000) + RETENTION_SECONDS) * 1000 + 50 - Date.now());
+        expect((await other('POST', topicPath(cache), { raw: 'new' })).status).toBe(204);
+        return other('GET', topicPath(cache, '?sequence_number=1'));
+      });
+      expectConforms(res, subscribe, '200');
+      expect(res.json).toEqual({
+        items: [
+          { discontinuity: { last_topic_sequence: 0, new_topic_sequence: 2, new_sequence_page: 0 } },
+          { item: { topic_sequence_number: 2, sequence_page: 0, value: { text: 'new' }, token_id: '' } },
+        ],
+      });
+    });
   });
 
   describe('the delivery history and the test ping', () => {

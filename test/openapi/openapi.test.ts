@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { HTTP_ROUTES } from '#functions/routes.ts';
-import { OutcomeKind } from 'topic-webhooks';
+import { PERMISSIONS } from '#shared/auth/model.ts';
+import { OutcomeKind, type Permission } from 'topic-webhooks';
 import { DOC, deref, openapi, operations, responseSchema, validator, type Operation, type Schema } from './document.ts';
 
 /**
@@ -94,13 +95,28 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('requires the API key on every route but /health, and accepts ?token= on publish only', () => {
+  it('requires the API key on every route but /health, and accepts ?token= on publish and subscribe only', () => {
+    const withToken: string[] = [];
     for (const [method, path, op] of allOperations) {
       const security = op.security ?? openapi.security;
+      const tokenParameter = (op.parameters ?? []).map((p) => deref(p)).find((p) => p.in === 'query' && p.name === 'token');
       if (path === '/health') expect(security).toEqual([]);
-      else if (method === 'POST' && path === '/topics/{cacheName}/{topicName}') expect(security).toEqual([{ apiKey: [] }, { tokenQuery: [] }]);
-      else expect(security, `${method} ${path}`).toEqual([{ apiKey: [] }]);
+      else if (path === '/topics/{cacheName}/{topicName}') {
+        expect(security, `${method} ${path}`).toEqual([{ apiKey: [] }, { tokenQuery: [] }]);
+        expect(tokenParameter, `${method} ${path}`).toMatchObject({ required: false, schema: { type: 'string' } });
+        withToken.push(method);
+      } else {
+        expect(security, `${method} ${path}`).toEqual([{ apiKey: [] }]);
+        expect(tokenParameter, `${method} ${path}`).toBeUndefined();
+      }
     }
+    expect(withToken.sort()).toEqual(['GET', 'POST']);
+  });
+
+  it('lists exactly the service\'s permissions, as the client\'s Permission type does', () => {
+    expect(deref<{ enum: string[] }>({ $ref: '#/components/schemas/Permission' }).enum).toEqual([...PERMISSIONS]);
+    expect(PERMISSIONS).toContain('topics:subscribe');
+    expectTypeOf<Permission>().toEqualTypeOf<(typeof PERMISSIONS)[number]>();
   });
 
   it('resolves every reference', () => {
@@ -179,6 +195,21 @@ describe('docs/openapi.yaml', () => {
     expect(validator.validate({ outcome: 'dns_error', statusCode: null, latencyMs: 3 }, schema('TestWebhookResponse'))).toEqual([]);
     expect(validator.validate({ outcome: 'dns_error', latencyMs: 3 }, schema('TestWebhookResponse'))).not.toEqual([]);
     expect(validator.validate({ outcome: 'delivered', statusCode: 204, latencyMs: 3, test: true }, schema('TestWebhookResponse'))).not.toEqual([]);
+
+    const item = { item: { topic_sequence_number: 3, sequence_page: 0, value: { text: 'hi' }, token_id: '' } };
+    const discontinuity = { discontinuity: { last_topic_sequence: 0, new_topic_sequence: 3, new_sequence_page: 0 } };
+    expect(validator.validate({ items: [discontinuity, item] }, schema('SubscribeResponse'))).toEqual([]);
+    expect(validator.validate({ items: [] }, schema('SubscribeResponse'))).toEqual([]);
+    expect(validator.validate({}, schema('SubscribeResponse'))).not.toEqual([]);
+    expect(validator.validate({ items: [{ ...item, ...discontinuity }] }, schema('SubscribeResponse'))).not.toEqual([]);
+    expect(validator.validate({ item: { ...item.item, sequence_page: 1 } }, schema('SubscriptionItem'))).not.toEqual([]);
+    expect(validator.validate({ item: { ...item.item, topic_sequence_number: 0 } }, schema('SubscriptionItem'))).not.toEqual([]);
+    expect(validator.validate({ item: { ...item.item, value: 'hi' } }, schema('SubscriptionItem'))).not.toEqual([]);
+    expect(validator.validate({ item: { ...item.item, publisher_id: 'x' } }, schema('SubscriptionItem'))).not.toEqual([]);
+    const { token_id: _omitted2, ...withoutToken } = item.item;
+    expect(validator.validate({ item: withoutToken }, schema('SubscriptionItem'))).not.toEqual([]);
+    expect(validator.validate({ discontinuity: { ...discontinuity.discontinuity, new_sequence_page: 2 } }, schema('SubscriptionItem'))).not.toEqual([]);
+    expect(validator.validate({ heartbeat: {} }, schema('SubscriptionItem'))).not.toEqual([]);
   });
 
   it('names the outcome kinds once, in OutcomeKind, as the client does, and refers to it wherever an outcome is', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { publishMessage } from '#shared/publish/operations.ts';
 import type { DeliveryGroup } from '#shared/delivery/model.ts';
 import type { DeliveryQueue, SequenceCounter } from '#shared/publish/model.ts';
+import type { LoggedMessage, MessageLog } from '#shared/subscriptions/model.ts';
 import { InvalidArgumentError, PayloadTooLargeError } from '#shared/errors.ts';
 import { FakeWebhooks, fakeClock, principal, webhookRecord } from '../../helpers/fakes.ts';
 
@@ -12,6 +13,19 @@ class FakeSequences implements SequenceCounter {
     const n = (this.counters.get(key) ?? 0) + 1;
     this.counters.set(key, n);
     return n;
+  }
+  async current(cacheName: string, topicName: string) {
+    return this.counters.get(JSON.stringify([cacheName, topicName])) ?? 0;
+  }
+}
+
+class FakeLog implements MessageLog {
+  readonly appended: { cacheName: string; topicName: string; message: LoggedMessage; expiresAt: number }[] = [];
+  async append(cacheName: string, topicName: string, message: LoggedMessage, expiresAt: number) {
+    this.appended.push({ cacheName, topicName, message, expiresAt });
+  }
+  async read() {
+    return [];
   }
 }
 
@@ -24,12 +38,23 @@ class FakeQueue implements DeliveryQueue {
   }
 }
 
-function setup(deliveryGroupSize = 10) {
+function setup(deliveryGroupSize = 10, messageRetentionSeconds = 60) {
   const clock = fakeClock();
   const webhooks = new FakeWebhooks();
   const queue = new FakeQueue();
-  const deps = { webhooks, sequences: new FakeSequences(), queue, config: { maxMessageBytes: 16, deliveryGroupSize }, now: clock.now };
-  return { deps, webhooks, queue, clock };
+  const log = new FakeLog();
+  const notified: string[] = [];
+  const signal = { notify: (cacheName: string, topicName: string) => void notified.push(`${cacheName}/${topicName}`) };
+  const deps = {
+    webhooks,
+    sequences: new FakeSequences(),
+    queue,
+    log,
+    signal,
+    config: { maxMessageBytes: 16, deliveryGroupSize, messageRetentionSeconds },
+    now: clock.now,
+  };
+  return { deps, webhooks, queue, clock, log, notified };
 }
 
 const request = (message: string | Buffer, topicName = 't') => ({ cacheName: 'c', topicName, message: Buffer.from(message) });
@@ -64,6 +89,13 @@ describe('publishMessage', () => {
     expect(queue.sent).toEqual([]);
   });
 
+  it('keeps the message unchanged, a leading byte-order mark included', async () => {
+    const { deps, webhooks, queue } = setup();
+    webhooks.add(webhookRecord());
+    await publishMessage(deps, principal(), request(Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0x69])));
+    expect(queue.sent[0]!.text).toBe('\ufeffhi');
+  });
+
   it('carries an empty token_id for a key without tokenId', async () => {
     const { deps, webhooks, queue } = setup();
     webhooks.add(webhookRecord());
@@ -81,6 +113,25 @@ describe('publishMessage', () => {
     await expect(publishMessage(deps, principal(), request(message))).rejects.toThrow(error);
     expect(queue.sent).toEqual([]);
     expect((await publishMessage(deps, principal(), request('ok'))).sequenceNumber).toBe(1);
+  });
+
+  it('appends each message to its topic log with the same number, expiring after the retention, and wakes subscribers', async () => {
+    const { deps, webhooks, log, notified, clock } = setup();
+    webhooks.add(webhookRecord());
+    await publishMessage(deps, principal({ tokenId: 'svc' }), request('one'));
+    await publishMessage(deps, principal(), request('two', 'other'));
+    expect(log.appended).toEqual([
+      { cacheName: 'c', topicName: 't', message: { sequenceNumber: 1, eventTimestamp: clock.now(), tokenId: 'svc', text: 'one' }, expiresAt: Math.floor(clock.now() / 1000) + 60 },
+      { cacheName: 'c', topicName: 'other', message: { sequenceNumber: 1, eventTimestamp: clock.now(), tokenId: '', text: 'two' }, expiresAt: Math.floor(clock.now() / 1000) + 60 },
+    ]);
+    expect(notified).toEqual(['c/t', 'c/other']);
+  });
+
+  it('keeps no log with a retention of 0', async () => {
+    const { deps, log, notified } = setup(10, 0);
+    await publishMessage(deps, principal(), request('one'));
+    expect(log.appended).toEqual([]);
+    expect(notified).toEqual([]);
   });
 
   it('fails when the queue does', async () => {
