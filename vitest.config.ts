@@ -14,7 +14,8 @@ export default defineConfig({
       provider: 'v8',
       include: ['shared/**/*.ts', 'functions/**/*.ts'],
       reporter: ['text-summary'],
-      thresholds: { lines: 90 },
+      // Set at what the suite reaches (lines 98.5 %, statements 97 %, branches 89 %, functions 97 %), less a point.
+      thresholds: { lines: 97, statements: 96, branches: 88, functions: 96 },
     },
     testTimeout: 30_000,
     hookTimeout: 60_000,
