@@ -13,7 +13,7 @@ export const DEFAULT_USER_AGENT = 'Momento/1.0 (Webhooks; +https://docs.momentoh
 export const MAX_MESSAGE_BYTES_CEILING = 180 * 1024;
 
 /** The largest queue message the configuration may produce: SQS's classic 256 KiB, which every queue accepts. */
-export const MAX_QUEUE_MESSAGE_BYTES = 256 * 1024;
+const MAX_QUEUE_MESSAGE_BYTES = 256 * 1024;
 
 /**
  * Defaults of the function settings. The CDK stack starts from the same object
@@ -45,7 +45,7 @@ const nonEmpty = () => z.string().check(z.minLength(1));
 // checks would add 5 KB to every bundle for the same answer).
 const endpointUrl = () => z.string().check(z.refine((v) => URL.canParse(v), 'must be a URL'));
 
-export const configSchema = z.object({
+const configSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1, 'TABLE_NAME is required')),
   QUEUE_URL: z.optional(nonEmpty()),
   /** Absent: the SDK resolves the region itself (profile, instance metadata), as for any AWS tool. */

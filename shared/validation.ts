@@ -35,7 +35,6 @@ export const putWebhookBodySchema = z.object(
   },
   { error: 'the body must be a JSON object' },
 );
-export type PutWebhookBody = z.infer<typeof putWebhookBodySchema>;
 
 export const createKeyBodySchema = z.object(
   {
@@ -61,7 +60,6 @@ export const createKeyBodySchema = z.object(
   },
   { error: 'the body must be a JSON object' },
 );
-export type CreateKeyBody = z.infer<typeof createKeyBodySchema>;
 
 /** Parses `input` with `schema`, turning the first issue into a 400 that names its field. */
 export function parseInput<T>(schema: z.ZodMiniType<T>, input: unknown, field?: string): T {

@@ -66,7 +66,7 @@ const TLS_ERRORS = new Set([
 const TLS_PREFIXES = ['ERR_TLS_', 'ERR_SSL_', 'CERT_', 'UNABLE_TO_'];
 
 /** Maps a request error to an outcome kind (a status code, when there is one, decides first). */
-export function classifyDeliveryError(err: unknown, timedOut: boolean): OutcomeKind {
+function classifyDeliveryError(err: unknown, timedOut: boolean): OutcomeKind {
   if (err instanceof DestinationRefusedError) return 'destination_refused';
   if (timedOut) return 'timeout';
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';

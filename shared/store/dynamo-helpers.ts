@@ -8,8 +8,8 @@ import type {
 } from '@aws-sdk/lib-dynamodb';
 
 /** DynamoDB's caps on one BatchWriteItem and one BatchGetItem. */
-export const BATCH_WRITE_LIMIT = 25;
-export const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const BATCH_GET_LIMIT = 100;
 
 /** Attempts of a batch call before its unprocessed remainder is an error. */
 const BATCH_ATTEMPTS = 9;

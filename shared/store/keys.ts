@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * names themselves are plain attributes: collision-free and always within DynamoDB's key
  * limits. See docs/data-model.md.
  */
-export function nameHash(name: string): string {
+function nameHash(name: string): string {
   return createHash('sha256').update(name, 'utf8').digest('base64url');
 }
 
