@@ -6,12 +6,19 @@ import { publishMessage } from '#shared/publish/operations.ts';
 import { runtime } from '#shared/runtime.ts';
 import { deliveryQueueOf } from '#functions/commons/delivery-queue.ts';
 import { metrics } from '#shared/metrics.ts';
-import { DeliveryQueueError } from '#shared/errors.ts';
+import { DeliveryQueueError, InvalidArgumentError } from '#shared/errors.ts';
 
 /** POST /topics/{cacheName}/{topicName}: the raw body is the message; 204 once every delivery is queued. */
 export const handler = apiHandler(
   { runtime, permission: 'topics:publish', cacheScoped: true, allowQueryToken: true },
   async (request, rt) => {
+    // A delivery of this service posted back into publish (a webhook pointed at its own
+    // publish URL) would re-publish every message to itself: refused, never amplified.
+    if (request.header('momento-signature') !== undefined || request.header('webhook-signature') !== undefined) {
+      throw new InvalidArgumentError(
+        'the request carries a webhook signature header: it looks like a delivery of this service looping back into publish',
+      );
+    }
     try {
       const result = await publishMessage({ ...rt, queue: deliveryQueueOf(rt) }, request.principal, {
         cacheName: cacheNameOf(request),

@@ -19,7 +19,11 @@ const name = (field: string, maxCodePoints: number) =>
     // URL parsers drop these path segments, so no request could address such a name.
     z.refine((v) => v !== '.' && v !== '..', { message: `${field} must not be '.' or '..'` }),
     z.refine((v) => !CONTROL_CHARACTER.test(v), { message: `${field} must not contain control characters` }),
+    z.refine((v) => v.isWellFormed(), { message: `${field} must be well-formed Unicode` }),
   );
+
+/** Distinct caches one key may name. */
+export const MAX_KEY_CACHES = 100;
 
 export const cacheNameSchema = name('cacheName', 255);
 export const topicNameSchema = name('topicName', 255);
@@ -45,7 +49,11 @@ export const createKeyBodySchema = z.object(
       .check(z.minLength(1, { error: 'permissions must not be empty' })),
     caches: z
       .array(z.union([z.literal('*'), cacheNameSchema]), { error: 'caches must be an array' })
-      .check(z.minLength(1, { error: 'caches must not be empty' })),
+      .check(
+        z.minLength(1, { error: 'caches must not be empty' }),
+        // A key is one item: a list of any size would not fit it (and would be a 500).
+        z.refine((caches) => new Set(caches).size <= MAX_KEY_CACHES, { message: `caches must hold at most ${MAX_KEY_CACHES} distinct entries` }),
+      ),
     tokenId: z.optional(
       z
         .string({ error: 'tokenId must be a string' })
@@ -71,14 +79,46 @@ export function parseInput<T>(schema: z.ZodMiniType<T>, input: unknown, field?: 
   throw new InvalidArgumentError(path && !message.startsWith(path) ? `${path}: ${message}` : message);
 }
 
-/** Parses a JSON request body, whatever its content-type says (docs/design.md#http-api). */
+/**
+ * Parses a JSON request body, whatever its content-type says (docs/design.md#http-api). Every
+ * string in it, keys included, must be well-formed Unicode: a lone surrogate (`"\ud800"`) is a
+ * 400 naming where it is, never stored (hashed as UTF-8 it would become U+FFFD and alias
+ * another name).
+ */
 export function parseJsonBody(body: string | null | undefined): unknown {
   if (body === null || body === undefined || body.trim() === '') {
     throw new InvalidArgumentError('the request body must be a JSON object');
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(body);
+    parsed = JSON.parse(body);
   } catch {
     throw new InvalidArgumentError('the request body is not valid JSON');
   }
+  const where = illFormedString(parsed, '');
+  if (where !== undefined) {
+    throw new InvalidArgumentError(`${where || 'the body'}: must be well-formed Unicode (it holds a lone surrogate)`);
+  }
+  return parsed;
+}
+
+/** The path of the first string (or key) that is not well-formed Unicode, if any. */
+function illFormedString(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = illFormedString(item, `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (!key.isWellFormed()) return at;
+      const found = illFormedString(item, at);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }

@@ -16,6 +16,16 @@ export interface ApiKeyAuthenticationOptions {
 
 export type AuthenticatedContext = Context & { principal?: Principal };
 
+/** How many times a header was sent, whatever its casing (API Gateway keeps each casing apart). */
+function headerCount(event: APIGatewayProxyEvent, name: string): number {
+  const count = (map: Record<string, unknown> | null | undefined, per: (v: unknown) => number) =>
+    Object.entries(map ?? {}).reduce((n, [key, value]) => n + (key.toLowerCase() === name ? per(value) : 0), 0);
+  return Math.max(
+    count(event.multiValueHeaders, (v) => (Array.isArray(v) ? v.length : 0)),
+    count(event.headers, (v) => (v === undefined ? 0 : 1)),
+  );
+}
+
 /**
  * Authenticates the request's API key and checks the route's permission before the handler
  * runs: 400 for a key given twice over, 401 for a missing or invalid key, 403 without the
@@ -27,6 +37,13 @@ export function apiKeyAuthentication(
 ): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, AuthenticatedContext> {
   const apiKeyAuthenticationBefore: MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, AuthenticatedContext>['before'] =
     async (request) => {
+      // An ambiguous credential is never guessed at: two of either is a 400.
+      if (headerCount(request.event, 'authorization') > 1) {
+        throw new InvalidArgumentError('give the API key once: the request has more than one Authorization header');
+      }
+      if ((request.event.multiValueQueryStringParameters?.token?.length ?? 0) > 1) {
+        throw new InvalidArgumentError('give the API key once: the request has more than one token parameter');
+      }
       const header = headerValue(request.event, 'authorization');
       const token = options.allowQueryToken ? request.event.queryStringParameters?.token : undefined;
       if (header !== undefined && token !== undefined) {
