@@ -69,6 +69,18 @@ export class QueuePoller {
   private paused: { promise: Promise<void>; resume: () => void } | undefined;
   /** Wakes workers waiting at the pause gate or backing off when `stop` is called. */
   private stopSignal = new AbortController();
+  /**
+   * Messages received and not deleted (held, in flight, or left by an invocation to the
+   * visibility timeout), by id, with their latest receipt handle.
+   */
+  private readonly unsettled = new Map<string, Message>();
+  private keepOnStop = false;
+  private deletedCount = 0;
+
+  /** Records deleted after a successful invocation (delivered or settled by the handler) since construction. */
+  get delivered(): number {
+    return this.deletedCount;
+  }
 
   constructor(options: QueuePollerOptions) {
     const batchSize = options.batchSize ?? DELIVERY_QUEUE_DEFAULTS.batchSize;
@@ -131,12 +143,16 @@ export class QueuePoller {
 
   /**
    * Stops polling and waits for the invocations in flight. Pending long polls are aborted;
-   * records received but not yet handed over are made visible again. (A message the queue
+   * records received but not yet handed over, and records invocations left to the visibility
+   * timeout, are made visible again — or, with `keepUnsettled`, left invisible and kept for
+   * `takeUnsettled()` (local mode saves them: made visible, they could be taken by a long poll
+   * the emulator still serves after its client aborted it). (A message the queue
    * hands to a poll at the very moment it is aborted stays invisible until its visibility
    * timeout, as it would on SQS.)
    */
-  async stop(): Promise<void> {
+  async stop(options: { keepUnsettled?: boolean } = {}): Promise<void> {
     if (!this.running) return;
+    this.keepOnStop = options.keepUnsettled ?? false;
     this.running = false;
     this.stopSignal.abort();
     for (const c of this.receives) c.abort();
@@ -144,6 +160,14 @@ export class QueuePoller {
     await Promise.allSettled(this.workers);
     await Promise.allSettled([...this.inFlight]);
     this.workers = [];
+    if (!this.keepOnStop) await this.release(this.takeUnsettled());
+  }
+
+  /** The messages received and not deleted (see `stop`); forgets them. */
+  takeUnsettled(): Message[] {
+    const messages = [...this.unsettled.values()];
+    this.unsettled.clear();
+    return messages;
   }
 
   private async work(): Promise<void> {
@@ -158,7 +182,10 @@ export class QueuePoller {
       // Paused while gathering: hold the records (invisible) until resumed.
       for (let g = this.pauseGate(); g && this.running; g = this.pauseGate()) await this.unlessStopped(g);
       if (!this.running) {
-        await this.release(messages);
+        if (!this.keepOnStop) {
+          for (const m of messages) if (m.MessageId) this.unsettled.delete(m.MessageId);
+          await this.release(messages);
+        }
         return;
       }
       // Registered synchronously after the pause check, so `pause()` always sees it.
@@ -229,7 +256,9 @@ export class QueuePoller {
         }),
         { abortSignal: abort.signal },
       );
-      return out.Messages ?? [];
+      const messages = out.Messages ?? [];
+      for (const m of messages) if (m.MessageId) this.unsettled.set(m.MessageId, m);
+      return messages;
     } catch (error) {
       if (!this.running) return undefined;
       this.options.onError?.(error, 'receive');
@@ -275,6 +304,8 @@ export class QueuePoller {
             Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })),
           }),
         );
+        this.deletedCount += out.Successful?.length ?? 0;
+        for (const ok of out.Successful ?? []) this.unsettled.delete(chunk[Number(ok.Id)]?.messageId ?? '');
         if (out.Failed?.length) {
           this.options.onError?.(new Error(`${out.Failed.length} records could not be deleted`), 'delete');
         }
@@ -285,7 +316,7 @@ export class QueuePoller {
   }
 
   /** Makes held messages visible again, best effort (used when stopping). */
-  private async release(messages: Message[]): Promise<void> {
+  private async release(messages: Pick<Message, 'MessageId' | 'ReceiptHandle'>[]): Promise<void> {
     for (let i = 0; i < messages.length; i += SQS_MAX_BATCH) {
       const chunk = messages.slice(i, i + SQS_MAX_BATCH);
       try {

@@ -1,6 +1,9 @@
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { generateApiKey } from '#shared/auth/api-key.ts';
 import { createDynamoClient, createSqsClient } from '#shared/aws-clients.ts';
 import { webhookSenderOf } from '#functions/commons/webhook-sender.ts';
@@ -46,8 +49,16 @@ export interface LocalServiceOptions {
    * revocable). Minted when omitted; the result says whether it was.
    */
   devApiKey?: string;
-  /** Keep DynamoDB data in this directory (LevelDB) between runs. Queued messages stay in memory. */
+  /**
+   * Keep DynamoDB data in this directory (LevelDB) between runs. The messages still queued when
+   * the service stops are saved there too (`queued-deliveries.json`) and queued again at the next start.
+   */
   dataDir?: string;
+  /**
+   * How long `stop()` keeps delivering, after the HTTP server has closed, until the queue is
+   * empty; the CLI uses `LOCAL_DRAIN_SECONDS` (10). @default 0
+   */
+  drainSeconds?: number;
   /** Configuration over `process.env`, e.g. `{ MAX_WEBHOOKS_PER_CACHE: '5' }`. */
   env?: Record<string, string>;
   queue?: Partial<LocalQueueSettings>;
@@ -70,11 +81,41 @@ export interface LocalService {
   dlqUrl: string;
   dynamoEndpoint: string;
   sqsEndpoint: string;
+  /** Messages the previous run saved in the data directory and this start queued again. */
+  restoredDeliveries: number;
   /** Holds deliveries: resolves once the invocations in flight have finished; messages wait in the queue. */
   pauseDeliveries(): Promise<void>;
   resumeDeliveries(): void;
-  /** Closes the HTTP server, the poller (waiting for in-flight work) and both emulators. */
-  stop(): Promise<void>;
+  /**
+   * Closes the HTTP server, keeps delivering until the queue is empty or `drainSeconds` have
+   * passed, stops the poller (waiting for in-flight work), saves what is still queued to the data
+   * directory (or drops it without one), and closes both emulators. Calls after the first return
+   * the first one's result.
+   */
+  stop(options?: { drainSeconds?: number }): Promise<LocalStopReport>;
+}
+
+/** What `stop()` did with the queue. */
+export interface LocalStopReport {
+  /** Deliveries made (records settled and deleted) while draining. */
+  drained: number;
+  /** Messages still queued, saved to the data directory for the next start. */
+  saved: number;
+  /** Messages still queued and lost: no data directory (or saving failed). */
+  dropped: number;
+  /** Messages queued again at start from the previous run's save. */
+  restored: number;
+}
+
+/** The file in the data directory that holds the messages queued when the service stopped. */
+export const QUEUED_DELIVERIES_FILE = 'queued-deliveries.json';
+
+/** The one line the CLI prints on stopping, e.g. `stopped: drained 140 queued deliveries, saved 10 for the next start`. */
+export function formatStopReport(report: LocalStopReport): string {
+  const parts = [`drained ${report.drained} queued ${report.drained === 1 ? 'delivery' : 'deliveries'}`];
+  if (report.saved > 0) parts.push(`saved ${report.saved} for the next start`);
+  if (report.dropped > 0) parts.push(`dropped ${report.dropped}${report.saved > 0 ? '' : ' (no data directory)'}`);
+  return `stopped: ${parts.join(', ')}`;
 }
 
 /**
@@ -221,6 +262,8 @@ async function start(
     concurrency: settings.concurrency,
     onError: (error, stage) => warn(`delivery poller: ${stage} failed: ${describe(error)}`),
   });
+  // The previous run's leftovers go back into the queue before anything polls it.
+  const restored = options.dataDir ? await restoreQueued(clients.sqs, queues.queueUrl, options.dataDir) : 0;
   await poller.start();
   cleanup.push(() => poller.stop());
 
@@ -246,9 +289,45 @@ async function start(
   });
   const host = options.host ?? '127.0.0.1';
   await listenHttp(server, options.port ?? 8080, host);
-  cleanup.push(() => closeHttp(server));
+  let httpClosing: Promise<void> | undefined;
+  const closeServer = () => (httpClosing ??= closeHttp(server));
+  cleanup.push(closeServer);
 
-  let stopping: Promise<void> | undefined;
+  /**
+   * The stopping rules (local/README.md): no new requests, drain, stop the poller, then save
+   * or drop what is left. Saving a message whose delivery was in flight (or had just been made
+   * but not yet deleted) is safe: the delivery's group claim, stored in DynamoDB and so in the
+   * same data directory, stops a second POST of a group already claimed when it comes back.
+   */
+  const stopQueue = async (drainSeconds: number): Promise<LocalStopReport> => {
+    await closeServer();
+    const before = poller.delivered;
+    if (drainSeconds > 0) {
+      poller.resume();
+      const deadline = Date.now() + drainSeconds * 1000;
+      while (Date.now() < deadline && (await queueDepth(clients.sqs, queues.queueUrl)) > 0) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    // What the poller still holds stays invisible and is taken from it, not from the queue.
+    await poller.stop({ keepUnsettled: true });
+    const drained = poller.delivered - before;
+    const left = new Map<string, string>();
+    for (const m of poller.takeUnsettled()) if (m.MessageId && m.Body !== undefined) left.set(m.MessageId, m.Body);
+    for (const m of await takeAll(clients.sqs, queues.queueUrl)) left.set(m.id, m.body);
+    const bodies = [...left.values()];
+    if (bodies.length > 0 && options.dataDir) {
+      try {
+        await saveQueued(options.dataDir, bodies);
+        return { drained, saved: bodies.length, dropped: 0, restored };
+      } catch (error) {
+        warn(`could not save ${bodies.length} queued deliveries: ${describe(error)}`);
+      }
+    }
+    return { drained, saved: 0, dropped: bodies.length, restored };
+  };
+
+  let stopping: Promise<LocalStopReport> | undefined;
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${urlHost(host)}:${port}`,
@@ -257,17 +336,91 @@ async function start(
     tableName,
     queueUrl: queues.queueUrl,
     dlqUrl: queues.dlqUrl,
+    restoredDeliveries: restored,
     dynamoEndpoint: dynalite.endpoint,
     sqsEndpoint: fauxqs.endpoint,
     pauseDeliveries: () => poller.pause(),
     resumeDeliveries: () => poller.resume(),
-    stop: () => {
-      stopping ??= runCleanup().finally(() => {
-        active = false;
-      });
+    stop: (stopOptions) => {
+      stopping ??= (async () => {
+        try {
+          return await stopQueue(Math.max(0, stopOptions?.drainSeconds ?? options.drainSeconds ?? 0));
+        } finally {
+          await runCleanup();
+          active = false;
+        }
+      })();
       return stopping;
     },
   };
+}
+
+/** Messages in the queue, visible, in flight or delayed. */
+async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  const a = out.Attributes ?? {};
+  return (
+    Number(a.ApproximateNumberOfMessages ?? 0) +
+    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+}
+
+/**
+ * Receives every visible message (the poller has stopped and released what it held) and keeps
+ * it invisible: their bodies, to save or count. Messages are never deleted: the queue goes
+ * away with the emulator.
+ */
+async function takeAll(sqs: SQSClient, queueUrl: string): Promise<{ id: string; body: string }[]> {
+  const bodies: { id: string; body: string }[] = [];
+  for (;;) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 3600 }),
+    );
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) return bodies;
+    for (const m of messages) if (m.Body !== undefined) bodies.push({ id: m.MessageId ?? '', body: m.Body });
+  }
+}
+
+/** Written atomically (a temporary file, then a rename): a crash leaves the old file or the new one. */
+async function saveQueued(dataDir: string, bodies: string[]): Promise<void> {
+  const file = join(dataDir, QUEUED_DELIVERIES_FILE);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify({ version: 1, bodies }));
+  await rename(temporary, file);
+}
+
+/**
+ * Queues the previous run's saved messages again, then removes the file. A crash between the
+ * two queues them twice at the start after; their group claims still allow one POST each.
+ */
+async function restoreQueued(sqs: SQSClient, queueUrl: string, dataDir: string): Promise<number> {
+  const file = join(dataDir, QUEUED_DELIVERIES_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  const saved = JSON.parse(text) as { version?: unknown; bodies?: unknown };
+  if (saved.version !== 1 || !Array.isArray(saved.bodies) || !saved.bodies.every((b) => typeof b === 'string')) {
+    throw new Error(`${file} is not a file of queued deliveries`);
+  }
+  const bodies = saved.bodies as string[];
+  for (let i = 0; i < bodies.length; i += 10) {
+    await Promise.all(
+      bodies.slice(i, i + 10).map((MessageBody) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody }))),
+    );
+  }
+  await rm(file);
+  return bodies.length;
 }
 
 /** Registers an emulator's stop as soon as it is up, so a failed start still closes it. */

@@ -4,8 +4,10 @@
  *   PORT=8080 HOST=127.0.0.1 DEV_API_KEY=... npm start [-- --data-dir DIR]
  *
  * `--data-dir DIR` (or `LOCAL_DATA_DIR`) keeps DynamoDB data (webhooks, keys, sequence
- * numbers, delivery records) on disk between runs; queued SQS messages live in memory only,
- * so deliveries not yet made when it stops are lost. Every other setting of the functions
+ * numbers, delivery records) on disk between runs. On SIGINT/SIGTERM it stops accepting
+ * requests, keeps delivering until the queue is empty or `LOCAL_DRAIN_SECONDS` (10) have
+ * passed, then saves what is still queued to the data directory for the next start (without
+ * one, it is dropped) and prints how many it drained, saved or dropped. Every other setting of the functions
  * (`MAX_WEBHOOKS_PER_CACHE`, ...) is read from the environment as on AWS.
  */
 import { parseArgs } from 'node:util';
@@ -35,7 +37,7 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 }
 if (args.values.help) {
-  console.log('usage: npm start [-- --data-dir DIR]\nenvironment: PORT (8080), HOST (127.0.0.1), DEV_API_KEY, LOCAL_DATA_DIR');
+  console.log('usage: npm start [-- --data-dir DIR]\nenvironment: PORT (8080), HOST (127.0.0.1), DEV_API_KEY, LOCAL_DATA_DIR, LOCAL_DRAIN_SECONDS (10)');
   process.exit(0);
 }
 
@@ -43,11 +45,19 @@ const dataDir = args.values['data-dir'] ?? (process.env.LOCAL_DATA_DIR || undefi
 const devApiKey = process.env.DEV_API_KEY || undefined;
 const port = parsePort(process.env.PORT);
 const host = process.env.HOST || '127.0.0.1';
+const drainSeconds = parseDrainSeconds(process.env.LOCAL_DRAIN_SECONDS);
 
-const { startLocalService } = await import('./service.ts');
+function parseDrainSeconds(value: string | undefined): number {
+  if (value === undefined || value === '') return 10;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) fail(`LOCAL_DRAIN_SECONDS must be a number of seconds, 0 or more, not ${JSON.stringify(value)}`);
+  return seconds;
+}
+
+const { startLocalService, formatStopReport } = await import('./service.ts');
 let service: Awaited<ReturnType<typeof startLocalService>>;
 try {
-  service = await startLocalService({ port, host, devApiKey, dataDir, accessLog: (line) => console.log(line) });
+  service = await startLocalService({ port, host, devApiKey, dataDir, drainSeconds, accessLog: (line) => console.log(line) });
 } catch (error) {
   fail(`could not start: ${error instanceof Error ? error.message : String(error)}`);
 }
@@ -60,17 +70,21 @@ console.log(
     `  URL:     ${service.url}`,
     // A key given in DEV_API_KEY is configuration the user already has: never echo it.
     service.mintedKey ? `  API key: ${service.apiKey}   (printed once; set DEV_API_KEY to choose your own)` : '  API key: using DEV_API_KEY',
-    dataDir ? `  data:    ${dataDir} (DynamoDB on disk; queued messages in memory)` : '  data:    in memory (use --data-dir DIR to keep it)',
+    dataDir
+      ? `  data:    ${dataDir} (DynamoDB on disk; queued deliveries saved there on stop)` +
+        (service.restoredDeliveries > 0 ? `\n  queued:  ${service.restoredDeliveries} deliveries saved by the last run` : '')
+      : '  data:    in memory (use --data-dir DIR to keep it)',
   ].join('\n'),
 );
 
 let shuttingDown = false;
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
+async function shutdown(reason: string): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
-  console.log(`\n${signal}: stopping`);
+  console.log(`\n${reason}: stopping (delivering what is queued for up to ${drainSeconds} s)`);
   try {
-    await service.stop();
+    const report = await service.stop();
+    console.log(formatStopReport(report));
     process.exit(0);
   } catch (error) {
     console.error(`local mode: stop failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -79,3 +93,19 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 }
 process.on('SIGINT', (s) => void shutdown(s));
 process.on('SIGTERM', (s) => void shutdown(s));
+
+// Under `npm start`, a signal sent to npm reaches the shell npm runs the script in, not always
+// this process: on Linux, npm forwards SIGTERM to `sh -c`, which dies without passing it on,
+// and this process would be left running as an orphan holding the port and the data directory.
+// So when run from an npm script, the parent going away (this process reparented) is taken as
+// SIGTERM. (Signals sent to this process, and Ctrl-C to the terminal's process group, arrive directly.)
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(watch);
+      void shutdown('npm exited');
+    }
+  }, 250);
+  watch.unref();
+}

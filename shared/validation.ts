@@ -102,22 +102,27 @@ export function parseJsonBody(body: string | null | undefined): unknown {
   return parsed;
 }
 
-/** The path of the first string (or key) that is not well-formed Unicode, if any. */
-function illFormedString(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = illFormedString(item, `${path}[${i}]`);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const at = path ? `${path}.${key}` : key;
-      if (!key.isWellFormed()) return at;
-      const found = illFormedString(item, at);
-      if (found !== undefined) return found;
+/**
+ * The path of the first string (or key) that is not well-formed Unicode, if any. A loop with
+ * its own stack, not recursion: a body nested thousands of levels deep must be a 400 or pass,
+ * never a stack overflow (a 500).
+ */
+function illFormedString(root: unknown, rootPath: string): string | undefined {
+  const pending: [unknown, string][] = [[root, rootPath]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, path] = next;
+    if (typeof value === 'string') {
+      if (!value.isWellFormed()) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) pending.push([value[i], `${path}[${i}]`]);
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, item] = entries[i]!;
+        const at = path ? `${path}.${key}` : key;
+        if (!key.isWellFormed()) return at;
+        pending.push([item, at]);
+      }
     }
   }
   return undefined;

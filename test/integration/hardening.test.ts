@@ -86,6 +86,19 @@ describe('a lone surrogate', () => {
   });
 });
 
+describe('a body nested very deep', () => {
+  it.each([
+    ['arrays', '['.repeat(20_000) + ']'.repeat(20_000)],
+    ['objects', '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000)],
+  ])('of %s is a 400, never a stack overflow (the fuzz test found a 500 at ~3,000 levels)', async (_what, body) => {
+    for (const [method, path] of [['PUT', webhookPath('deep', 'w')], ['POST', '/keys']] as const) {
+      const res = await api(method, path, { raw: body, headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(400);
+      expect(res.json).toEqual(errorBody('INVALID_ARGUMENT_ERROR'));
+    }
+  });
+});
+
 describe('a key naming too many caches', () => {
   it('is a 400 beyond 100 distinct caches, never a 500 (2,000 names of 255 characters do not fit an item)', async () => {
     const caches = Array.from({ length: 2000 }, (_, i) => `${String(i).padStart(4, '0')}${'c'.repeat(251)}`);

@@ -263,5 +263,34 @@ describe('queue poller', () => {
     await stopped;
     expect(events).toEqual(['handler started', 'handler finished', 'stopped']);
     expect(await depth(q.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+    expect(poller.delivered).toBe(1);
+  });
+
+  it('counts only the records it deleted as delivered', async () => {
+    const q = await queues({ visibilityTimeoutSeconds: 60 });
+    const fake = fakeHandler((records) => ({
+      batchItemFailures: records.filter((r) => r.body.startsWith('fail')).map((r) => ({ itemIdentifier: r.messageId })),
+    }));
+    const poller = await startPoller(q, { handler: fake.handler, batchSize: 10, maxBatchingWindowSeconds: 0 });
+    await sendAll(q.queueUrl, ['ok-1', 'fail-1', 'ok-2', 'fail-2']);
+    await waitUntil('every record was handed over', () => fake.seen().length === 4);
+    await waitUntil('the successes were deleted', () => poller.delivered === 2);
+    expect(await depth(q.queueUrl)).toEqual({ visible: 0, inFlight: 2 });
+    await poller.stop();
+    expect(poller.delivered).toBe(2);
+  });
+
+  it('keeps what it has not settled, invisible, for takeUnsettled with keepUnsettled', async () => {
+    const q = await queues({ visibilityTimeoutSeconds: 60 });
+    const fake = fakeHandler((records) => ({ batchItemFailures: records.map((r) => ({ itemIdentifier: r.messageId })) }));
+    const poller = await startPoller(q, { handler: fake.handler, batchSize: 10, maxBatchingWindowSeconds: 0 });
+    const ids = await sendAll(q.queueUrl, ['a', 'b']);
+    await waitUntil('both were handed over', () => fake.seen().length === 2);
+    await poller.stop({ keepUnsettled: true });
+    const kept = poller.takeUnsettled();
+    expect(kept.map((m) => m.Body).sort()).toEqual(['a', 'b']);
+    expect(kept.map((m) => m.MessageId).sort()).toEqual([...ids.values()].sort());
+    expect(poller.takeUnsettled()).toEqual([]);
+    expect(await depth(q.queueUrl)).toEqual({ visible: 0, inFlight: 2 });
   });
 });

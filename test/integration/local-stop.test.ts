@@ -1,0 +1,222 @@
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { formatStopReport, QUEUED_DELIVERIES_FILE, startLocalService, type LocalService } from '#local/service.ts';
+import { apiClient } from '../helpers/api-client.ts';
+
+/**
+ * Local mode's stopping rules: no new requests, drain the queue (bounded), save what is left in
+ * the data directory and queue it again at the next start: every accepted message delivered
+ * exactly once across a stop and a restart. Loopback only.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tmpDirs: string[] = [];
+const services: LocalService[] = [];
+const children: ChildProcessWithoutNullStreams[] = [];
+const receivers: Server[] = [];
+
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const s of services.splice(0)) await s.stop();
+  await Promise.all(receivers.splice(0).map((r) => new Promise((done) => r.close(done))));
+});
+
+afterAll(async () => {
+  await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'local-stop-'));
+  tmpDirs.push(dir);
+  return dir;
+}
+
+/**
+ * A loopback receiver that answers 200 (at once for the first `fastCount` POSTs, then after
+ * `delayMs`) and counts the POSTs per sequence number.
+ */
+async function slowReceiver(delayMs: number, fastCount = 0): Promise<{ url: string; posts: Map<number, number>; delivered: () => number }> {
+  const posts = new Map<number, number>();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      let seen = 0;
+      for (const n of posts.values()) seen += n;
+      setTimeout(() => {
+        const { topic_sequence_number: n } = JSON.parse(body) as { topic_sequence_number: number };
+        posts.set(n, (posts.get(n) ?? 0) + 1);
+        res.writeHead(200).end();
+      }, seen < fastCount ? 0 : delayMs);
+    });
+  });
+  receivers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, posts, delivered: () => posts.size };
+}
+
+async function publishMany(url: string, key: string, postUrl: string, count: number): Promise<void> {
+  const api = apiClient(url, key);
+  expect((await api('PUT', '/webhooks/c/w', { body: { topicName: 't', destination: { postUrl } } })).status).toBe(200);
+  for (let i = 0; i < count; i++) expect((await api('POST', '/topics/c/t', { raw: `message ${i}` })).status).toBe(204);
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Each sequence number 1..count POSTed exactly once. */
+function expectExactlyOnce(posts: Map<number, number>, count: number): void {
+  expect([...posts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+  expect([...posts.values()].every((n) => n === 1)).toBe(true);
+}
+
+interface Cli {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  key: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startCli(command: string, args: string[], env: Record<string, string>): Promise<Cli> {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, PORT: '0', DEV_API_KEY: 'stop-test-key-0123456789', LOCAL_DATA_DIR: '', ...env } });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const m = /URL:\s+(http:\/\/\S+)[\s\S]*\n {2}data: /.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => reject(new Error(`exited with ${code} before it was ready:\n${out}`)));
+  });
+  return { child, url, key: 'stop-test-key-0123456789', output: () => out, exited };
+}
+
+const stopLine = (output: string) => /stopped: drained (\d+) queued deliver(?:y|ies)(?:, saved (\d+) for the next start)?(?:, dropped (\d+))?/.exec(output);
+
+describe('local mode stop', () => {
+  it('stop(): drains, saves the rest in the data directory, and delivers it after a restart, exactly once', async () => {
+    const dataDir = await tempDir();
+    const receiver = await slowReceiver(150);
+    const count = 40;
+    const first = await startLocalService({ port: 0, quiet: true, dataDir, queue: { concurrency: 1, batchSize: 1, pollWaitSeconds: 1 } });
+    services.push(first);
+    await publishMany(first.url, first.apiKey, receiver.url, count);
+    const report = await first.stop({ drainSeconds: 0.5 });
+    services.splice(0);
+    await expect(fetch(`${first.url}/health`)).rejects.toThrow();
+    expect(report.drained).toBeGreaterThan(0);
+    expect(report.saved).toBeGreaterThan(0);
+    expect(report.dropped).toBe(0);
+    // Delivered before the stop, during the drain, or saved: nothing else.
+    expect(receiver.delivered()).toBeGreaterThanOrEqual(report.drained);
+    expect(receiver.delivered() + report.saved).toBe(count);
+    expect(existsSync(join(dataDir, QUEUED_DELIVERIES_FILE))).toBe(true);
+
+    const second = await startLocalService({ port: 0, quiet: true, dataDir, queue: { concurrency: 4, pollWaitSeconds: 1 } });
+    services.push(second);
+    expect(second.restoredDeliveries).toBe(report.saved);
+    expect(existsSync(join(dataDir, QUEUED_DELIVERIES_FILE))).toBe(false);
+    await waitFor(() => receiver.delivered() === count, 15_000);
+    const again = await second.stop({ drainSeconds: 2 });
+    services.splice(0);
+    expect(again).toMatchObject({ saved: 0, dropped: 0 });
+    expectExactlyOnce(receiver.posts, count);
+  });
+
+  it('stop() without a data directory drops what is left and says so', async () => {
+    const receiver = await slowReceiver(200);
+    const service = await startLocalService({ port: 0, quiet: true, queue: { concurrency: 1, batchSize: 1, pollWaitSeconds: 1 } });
+    services.push(service);
+    await publishMany(service.url, service.apiKey, receiver.url, 10);
+    const report = await service.stop();
+    services.splice(0);
+    expect(report.saved).toBe(0);
+    expect(report.dropped).toBeGreaterThan(0);
+    expect(receiver.delivered() + report.dropped).toBe(10);
+    expect(formatStopReport(report)).toMatch(new RegExp(`^stopped: drained ${report.drained} queued deliver(y|ies), dropped ${report.dropped} \\(no data directory\\)$`));
+    expect(formatStopReport({ drained: 140, saved: 10, dropped: 0, restored: 0 })).toBe('stopped: drained 140 queued deliveries, saved 10 for the next start');
+  });
+
+  it('SIGTERM: the CLI drains, prints the counts, saves the rest; the next start delivers it, exactly once', async () => {
+    const dataDir = await tempDir();
+    const receiver = await slowReceiver(2_000, 10);
+    const count = 100;
+    const first = await startCli(process.execPath, ['--import', 'tsx', 'local/start.ts', '--data-dir', dataDir], { LOCAL_DRAIN_SECONDS: '1' });
+    await publishMany(first.url, first.key, receiver.url, count);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const line = stopLine(first.output());
+    expect(line, first.output()).not.toBeNull();
+    const drained = Number(line![1]);
+    const saved = Number(line![2] ?? 0);
+    expect(line![3]).toBeUndefined();
+    expect(saved).toBeGreaterThan(0);
+    expect(receiver.delivered()).toBeGreaterThanOrEqual(drained);
+    expect(receiver.delivered() + saved).toBe(count);
+
+    const second = await startCli(process.execPath, ['--import', 'tsx', 'local/start.ts', '--data-dir', dataDir], { LOCAL_DRAIN_SECONDS: '5' });
+    expect(second.output()).toContain(`queued:  ${saved} deliveries saved by the last run`);
+    await waitFor(() => receiver.delivered() === count, 15_000);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(second.output()).toMatch(/stopped: drained \d+ queued deliver(y|ies)\n/);
+    expectExactlyOnce(receiver.posts, count);
+  });
+
+  it('SIGTERM to the `npm start` process stops the service: port closed, no process left', async () => {
+    const cli = await startCli('npm', ['start', '--silent'], {});
+    const descendants = descendantsOf(cli.child.pid!);
+    expect(descendants.length).toBeGreaterThan(0);
+    expect((await fetch(`${cli.url}/health`)).status).toBe(200);
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    await waitFor(() => descendants.every((pid) => !alive(pid)), 5_000);
+    await expect(fetch(`${cli.url}/health`)).rejects.toThrow();
+    expect(cli.output()).toContain('stopped: drained 0 queued deliveries');
+  });
+});
+
+/** Every process below `pid`, from `ps`. */
+function descendantsOf(pid: number): number[] {
+  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const out: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of rows) {
+      if (ppid === parent) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
