@@ -1,43 +1,15 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LOCAL_START, startCli as startCliIn } from '../helpers/local-cli.ts';
 
 /** `npm start` as a user runs it: a child process, its banner, and a clean exit on a signal. */
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];
 
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startCli(env: Record<string, string>, args: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', DEV_API_KEY: '', LOCAL_DATA_DIR: '', ...env },
-  });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const check = () => {
-      // The banner's last line is `data:`; stdout may arrive in several chunks before it.
-      const m = /URL:\s+(http:\/\/\S+)[\s\S]*\n {2}data: /.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => reject(new Error(`exited with ${code} before it was ready:\n${out}`)));
-  });
-  return { child, url, output: () => out, exited };
-}
+const startCli = (env: Record<string, string>, args: string[] = []) => startCliIn(children, env, [...LOCAL_START, ...args]);
 
 describe('npm start', () => {
   it('never prints a DEV_API_KEY it was given, serves with it, and exits 0 on SIGTERM', async () => {

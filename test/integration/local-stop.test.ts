@@ -1,30 +1,28 @@
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startCli as startCliIn } from '../helpers/local-cli.ts';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { formatStopReport, QUEUED_DELIVERIES_FILE, startLocalService, type LocalService } from '#local/service.ts';
 import { apiClient } from '../helpers/api-client.ts';
+import { TestReceiver } from '../helpers/receiver.ts';
 
 /**
  * Local mode's stopping rules: no new requests, drain the queue (bounded), save what is left in
  * the data directory and queue it again at the next start: every accepted message delivered
  * exactly once across a stop and a restart. Loopback only.
  */
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const tmpDirs: string[] = [];
 const services: LocalService[] = [];
 const children: ChildProcessWithoutNullStreams[] = [];
-const receivers: Server[] = [];
+const receivers: TestReceiver[] = [];
 
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const s of services.splice(0)) await s.stop();
-  await Promise.all(receivers.splice(0).map((r) => new Promise((done) => r.close(done))));
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
 afterAll(async () => {
@@ -39,27 +37,36 @@ async function tempDir(): Promise<string> {
 
 /**
  * A loopback receiver that answers 200 (at once for the first `fastCount` POSTs, then after
- * `delayMs`) and counts the POSTs per sequence number.
+ * `delayMs`) and counts the POSTs per sequence number as they arrive.
  */
 async function slowReceiver(delayMs: number, fastCount = 0): Promise<{ url: string; posts: Map<number, number>; delivered: () => number }> {
-  const posts = new Map<number, number>();
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      let seen = 0;
-      for (const n of posts.values()) seen += n;
+  // The sequence numbers answered so far: what the service has seen delivered.
+  const answered = new Set<number>();
+  const receiver = await TestReceiver.start({
+    respond: (request, res) => {
+      const delay = receiver.requests.length <= fastCount ? 0 : delayMs;
       setTimeout(() => {
-        const { topic_sequence_number: n } = JSON.parse(body) as { topic_sequence_number: number };
-        posts.set(n, (posts.get(n) ?? 0) + 1);
-        res.writeHead(200).end();
-      }, seen < fastCount ? 0 : delayMs);
-    });
+        answered.add((JSON.parse(request.body.toString('utf8')) as { topic_sequence_number: number }).topic_sequence_number);
+        if (!res.destroyed) res.writeHead(200).end();
+      }, delay);
+    },
   });
-  receivers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, posts, delivered: () => posts.size };
+  receivers.push(receiver);
+  const posts = () => {
+    const counts = new Map<number, number>();
+    for (const r of receiver.requests) {
+      const { topic_sequence_number: n } = JSON.parse(r.body.toString('utf8')) as { topic_sequence_number: number };
+      counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    return counts;
+  };
+  return {
+    url: receiver.url('/hook'),
+    get posts() {
+      return posts();
+    },
+    delivered: () => answered.size,
+  };
 }
 
 async function publishMany(url: string, key: string, postUrl: string, count: number): Promise<void> {
@@ -82,30 +89,12 @@ function expectExactlyOnce(posts: Map<number, number>, count: number): void {
   expect([...posts.values()].every((n) => n === 1)).toBe(true);
 }
 
-interface Cli {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  key: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+const STOP_TEST_KEY = 'stop-test-key-0123456789';
 
-async function startCli(command: string, args: string[], env: Record<string, string>): Promise<Cli> {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, PORT: '0', DEV_API_KEY: 'stop-test-key-0123456789', LOCAL_DATA_DIR: '', ...env } });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const m = /URL:\s+(http:\/\/\S+)[\s\S]*\n {2}data: /.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => reject(new Error(`exited with ${code} before it was ready:\n${out}`)));
-  });
-  return { child, url, key: 'stop-test-key-0123456789', output: () => out, exited };
+/** The CLI with this file's key; `key` beside what the helper returns. */
+async function startCli(command: string, args: string[], env: Record<string, string>) {
+  const started = await startCliIn(children, { DEV_API_KEY: STOP_TEST_KEY, ...env }, [command, ...args]);
+  return { ...started, key: STOP_TEST_KEY };
 }
 
 const stopLine = (output: string) => /stopped: drained (\d+) queued deliver(?:y|ies)(?:, saved (\d+) for the next start)?(?:, dropped (\d+))?/.exec(output);
