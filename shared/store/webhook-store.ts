@@ -198,7 +198,7 @@ export class WebhookStore implements WebhookRepository {
     return toRecord(out.Item);
   }
 
-  async delete(id: WebhookIdentity): Promise<boolean> {
+  async delete(id: WebhookIdentity, now: number): Promise<boolean> {
     const out = await this.db.send(
       new DeleteCommand({
         TableName: this.tableName,
@@ -207,7 +207,7 @@ export class WebhookStore implements WebhookRepository {
       }),
     );
     if (out.Attributes === undefined) return false;
-    await this.releaseSlot(id.cacheName, Date.now());
+    await this.releaseSlot(id.cacheName, now);
     return true;
   }
 

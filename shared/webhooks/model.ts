@@ -61,7 +61,7 @@ export interface WebhookRepository {
   listByCache(cacheName: string): Promise<WebhookSummary[]>;
   get(id: WebhookIdentity): Promise<WebhookRecord | undefined>;
   /** Deletes a webhook, freeing its slot in the cache; false when it did not exist. */
-  delete(id: WebhookIdentity): Promise<boolean>;
+  delete(id: WebhookIdentity, now: number): Promise<boolean>;
   /** Replaces the secret of an existing webhook; undefined when it does not exist. */
   replaceSecret(id: WebhookIdentity, secret: string, now: number): Promise<WebhookRecord | undefined>;
   /** The current records of many webhooks in one batched, consistent read; missing ones are absent. */

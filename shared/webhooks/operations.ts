@@ -52,8 +52,8 @@ export async function listWebhooks(deps: Pick<Deps, 'webhooks'>, cacheName: stri
   return { webhooks: records.map(toWebhook) };
 }
 
-export async function deleteWebhook(deps: Pick<Deps, 'webhooks'>, id: WebhookIdentity): Promise<void> {
-  if (!(await deps.webhooks.delete(id))) throw notFound(id);
+export async function deleteWebhook(deps: Pick<Deps, 'webhooks' | 'now'>, id: WebhookIdentity): Promise<void> {
+  if (!(await deps.webhooks.delete(id, deps.now()))) throw notFound(id);
 }
 
 export async function getWebhookSecret(deps: Pick<Deps, 'webhooks'>, id: WebhookIdentity): Promise<WebhookSecret> {

@@ -69,8 +69,8 @@ describe('the per-cache webhook limit', () => {
     const now = Date.now();
     for (const name of ['a', 'b']) expect((await store.create(record('del', name), { maxWebhooksPerCache: 2, now })).created).toBe(true);
     expect(await store.create(record('del', 'c'), { maxWebhooksPerCache: 2, now })).toEqual({ created: false, reason: 'limit', count: 2 });
-    expect(await store.delete({ cacheName: 'del', webhookName: 'a' })).toBe(true);
-    expect(await store.delete({ cacheName: 'del', webhookName: 'a' })).toBe(false);
+    expect(await store.delete({ cacheName: 'del', webhookName: 'a' }, now)).toBe(true);
+    expect(await store.delete({ cacheName: 'del', webhookName: 'a' }, now)).toBe(false);
     expect((await store.create(record('del', 'c'), { maxWebhooksPerCache: 2, now })).created).toBe(true);
     expect((await counter('del'))?.webhookCount).toBe(2);
   });
