@@ -7,6 +7,8 @@ export default defineConfig({
     // against local mode inside `npm test` through test/e2e/local.test.ts.
     exclude: ['test/e2e/deployed.test.ts', 'node_modules/**'],
     setupFiles: ['test/helpers/cdk-outdir.ts'],
+    // Tests import the client through its package entry, the built client/dist.
+    globalSetup: ['test/client/build-client.ts'],
     // The gate covers the service's own code: the domain and adapters (shared/) and the Lambda
     // entry points and glue (functions/). Local mode, infra, the client and the bench have
     // their own tests but no gate.

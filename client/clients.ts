@@ -1,5 +1,5 @@
-import { SdkError, WebhookErrorCode } from './errors.ts';
-import { PostUrlWebhookDestination, postUrlOf, type Webhook, type WebhookDestination } from './destination.ts';
+import { SdkError, WebhookErrorCode } from './errors.js';
+import { PostUrlWebhookDestination, postUrlOf, type Webhook, type WebhookDestination } from './destination.js';
 import {
   CreateKey,
   DeleteWebhook,
@@ -19,9 +19,9 @@ import {
   type Permission,
   type TestWebhookProps,
   type WebhookSecretProps,
-} from './responses.ts';
-import { Transport, type ClientOptions, type HttpOutcome } from './transport.ts';
-import { startSubscription, type SubscribeCallOptions } from './subscription.ts';
+} from './responses.js';
+import { Transport, type ClientOptions, type HttpOutcome } from './transport.js';
+import { startSubscription, type SubscribeCallOptions } from './subscription.js';
 
 /** Options of `putWebhook`, as in Momento's SDK. */
 export interface PutWebhookCallOptions {

@@ -10,16 +10,16 @@ export {
   type PutWebhookCallOptions,
   type ListDeliveriesOptions,
   type CreateKeyOptions,
-} from './clients.ts';
-export type { SubscribeCallOptions } from './subscription.ts';
-export type { ClientOptions, RetryOptions } from './transport.ts';
+} from './clients.js';
+export type { SubscribeCallOptions } from './subscription.js';
+export type { ClientOptions, RetryOptions } from './transport.js';
 export {
   PostUrlWebhookDestination,
   WebhookDestinationType,
   type WebhookDestination,
   type Webhook,
   type WebhookId,
-} from './destination.ts';
+} from './destination.js';
 export {
   PutWebhook,
   ListWebhooks,
@@ -42,12 +42,12 @@ export {
   type TestWebhookProps,
   type Permission,
   type WebhookSecretProps,
-} from './responses.ts';
-export { SdkError, WebhookErrorCode, MomentoErrorCode } from './errors.ts';
+} from './responses.js';
+export { SdkError, WebhookErrorCode, MomentoErrorCode } from './errors.js';
 export {
   WebhookUtils,
   validateWebhookRequest,
   RequestValidation,
   type ValidateWebhookRequestProps,
   type WebhookRequestBody,
-} from './webhook-utils.ts';
+} from './webhook-utils.js';

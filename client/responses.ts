@@ -2,8 +2,8 @@
  * Each `declare namespace` below holds types only; it merges with the value of the same name
  * so that `PutWebhook.Success` works both in `instanceof` and as a type, as in Momento's SDK.
  */
-import type { SdkError, WebhookErrorCode } from './errors.ts';
-import type { Webhook } from './destination.ts';
+import type { SdkError, WebhookErrorCode } from './errors.js';
+import type { Webhook } from './destination.js';
 
 /**
  * Result classes, one `Success` and one `Error` per operation, in the shape of the API

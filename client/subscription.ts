@@ -1,6 +1,6 @@
-import { SdkError, WebhookErrorCode } from './errors.ts';
-import { TopicDiscontinuity, TopicHeartbeat, TopicItem, TopicSubscribe } from './responses.ts';
-import type { Transport } from './transport.ts';
+import { SdkError, WebhookErrorCode } from './errors.js';
+import { TopicDiscontinuity, TopicHeartbeat, TopicItem, TopicSubscribe } from './responses.js';
+import type { Transport } from './transport.js';
 
 /** Options of `subscribe`, as in Momento's SDK. */
 export interface SubscribeCallOptions {

@@ -1,4 +1,4 @@
-import { SdkError, WebhookErrorCode, codeForStatus, isServiceCode } from './errors.ts';
+import { SdkError, WebhookErrorCode, codeForStatus, isServiceCode } from './errors.js';
 
 /** Retries of idempotent calls (GET, PUT, DELETE). Publish, rotate and key creation are never retried. */
 export interface RetryOptions {

@@ -13,7 +13,7 @@ import {
   SdkError,
   TopicPublish,
   type Permission,
-} from 'topic-webhooks';
+} from '@topic-webhooks/client';
 import { clientsOf, startLocal, type LocalService } from './local.ts';
 import { closedPortUrl } from './stub-server.ts';
 

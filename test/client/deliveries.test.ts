@@ -10,7 +10,7 @@ import {
   TopicPublish,
   WebhookUtils,
   type WebhookRequestBody,
-} from 'topic-webhooks';
+} from '@topic-webhooks/client';
 import { TestReceiver } from '../helpers/receiver.ts';
 import { startReceiver } from '../../examples/node-http-receiver.ts';
 import { momentoWebhookHandler } from '../../examples/express-style-receiver.ts';

@@ -13,7 +13,7 @@ import {
   WebhookUtils,
   type Delivery,
   type Permission,
-} from 'topic-webhooks';
+} from '@topic-webhooks/client';
 import { TestReceiver, settle } from '../helpers/receiver.ts';
 import { clientsOf, startLocal, type LocalService } from './local.ts';
 import { closedPortUrl } from './stub-server.ts';

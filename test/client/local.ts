@@ -1,5 +1,5 @@
 import { startLocalService, type LocalServiceOptions } from '#local/service.ts';
-import { KeyClient, TopicClient, type ClientOptions } from 'topic-webhooks';
+import { KeyClient, TopicClient, type ClientOptions } from '@topic-webhooks/client';
 
 /** Local mode (DESIGN §6) on 127.0.0.1:0, for tests of the client against the real service. */
 export type LocalService = Awaited<ReturnType<typeof startLocalService>>;

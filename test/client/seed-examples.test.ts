@@ -8,7 +8,7 @@ import {
   RotateWebhookSecret,
   WebhookClient,
   type WebhookId,
-} from 'topic-webhooks';
+} from '@topic-webhooks/client';
 import { startLocal, type LocalService } from './local.ts';
 
 /**

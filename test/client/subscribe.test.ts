@@ -10,7 +10,7 @@ import {
   type ClientOptions,
   type Permission,
   type SubscribeCallOptions,
-} from 'topic-webhooks';
+} from '@topic-webhooks/client';
 import { settle } from '../helpers/receiver.ts';
 import { clientsOf, startLocal, type LocalService } from './local.ts';
 import { StubServer, closedPortUrl, json, type StubRequest } from './stub-server.ts';

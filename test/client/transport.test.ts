@@ -16,7 +16,7 @@ import {
   TopicClient,
   TopicPublish,
   type ClientOptions,
-} from 'topic-webhooks';
+} from '@topic-webhooks/client';
 import { StubServer, closedPortUrl, json } from './stub-server.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { RequestValidation, WebhookUtils, validateWebhookRequest } from 'topic-webhooks';
+import { RequestValidation, WebhookUtils, validateWebhookRequest } from '@topic-webhooks/client';
 
 /** The receiver toolkit on its own: the §3 test vector, tampering, and the age check. */
 
