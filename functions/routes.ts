@@ -17,6 +17,7 @@ export const HTTP_FUNCTIONS = [
   'list-keys',
   'revoke-key',
   'health',
+  'serve-console',
 ] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
@@ -40,6 +41,8 @@ export const ROUTE_NOT_FOUND_MESSAGE = 'no route matches this method and path';
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/health', functionName: 'health' },
+  { method: 'GET', path: '/console', functionName: 'serve-console' },
+  { method: 'GET', path: '/console/{asset}', functionName: 'serve-console' },
   { method: 'GET', path: '/webhooks/{cacheName}', functionName: 'list-webhooks' },
   { method: 'PUT', path: '/webhooks/{cacheName}/{webhookName}', functionName: 'put-webhook' },
   { method: 'DELETE', path: '/webhooks/{cacheName}/{webhookName}', functionName: 'delete-webhook' },

@@ -29,6 +29,7 @@ const AUTHENTICATE: TableGrant = { actions: ['GetItem'], leadingKeyPrefixes: [KE
  */
 export const TABLE_ACCESS: Readonly<Record<HttpFunctionName | typeof DELIVERY_FUNCTION, readonly TableGrant[]>> = {
   health: [],
+  'serve-console': [],
   // Webhook items and the per-cache counter beside them (GetItem: the counter).
   'put-webhook': [AUTHENTICATE, { actions: ['UpdateItem', 'PutItem', 'GetItem', 'Query'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],
   'list-webhooks': [AUTHENTICATE, { actions: ['Query'], leadingKeyPrefixes: [KEY_PREFIXES.cache] }],

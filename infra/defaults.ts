@@ -146,6 +146,8 @@ export const FUNCTION_SIZING: Readonly<Record<HttpFunctionName | typeof DELIVERY
   'list-keys': { memorySizeMb: 256, timeoutSeconds: 10 },
   'revoke-key': { memorySizeMb: 256, timeoutSeconds: 10 },
   health: { memorySizeMb: 128, timeoutSeconds: 5 },
+  // Answers built-in strings; the console page makes its API calls to the other functions.
+  'serve-console': { memorySizeMb: 128, timeoutSeconds: 5 },
   [DELIVERY_FUNCTION]: { memorySizeMb: 512, timeoutSeconds: DELIVERY_QUEUE_DEFAULTS.functionTimeoutSeconds },
 };
 
