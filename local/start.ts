@@ -68,6 +68,7 @@ console.log(
   [
     `topic-webhooks local mode ready in ${seconds} s`,
     `  URL:     ${service.url}`,
+    `  console: ${service.url}/console`,
     // A key given in DEV_API_KEY is configuration the user already has: never echo it.
     service.mintedKey ? `  API key: ${service.apiKey}   (printed once; set DEV_API_KEY to choose your own)` : '  API key: using DEV_API_KEY',
     dataDir
