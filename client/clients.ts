@@ -1,5 +1,5 @@
-import { SdkError, WebhookErrorCode } from './errors.js';
-import { PostUrlWebhookDestination, postUrlOf, type Webhook, type WebhookDestination } from './destination.js';
+import { InvalidArgumentError, SdkError, UnknownServiceError } from './errors.js';
+import { PostUrlWebhookDestination, postUrlOf, type Webhook, type WebhookDestination, type WebhookSettings } from './destination.js';
 import {
   CreateKey,
   DeleteWebhook,
@@ -23,12 +23,25 @@ import {
 import { Transport, type ClientOptions, type HttpOutcome } from './transport.js';
 import { startSubscription, type SubscribeCallOptions } from './subscription.js';
 
-/** Options of `putWebhook`, as in Momento's SDK. */
-export interface PutWebhookCallOptions {
+/**
+ * Options of `putWebhook`: Momento's two, plus this service's optional settings. A setting left
+ * out is not sent: a new webhook then takes its default, an existing one keeps its value.
+ */
+export interface PutWebhookCallOptions extends WebhookSettings {
   /** Where deliveries go: `new PostUrlWebhookDestination(url)`, a URL string, or `{ postUrl }`. */
   destination: WebhookDestination;
   /** The topic whose messages the webhook receives. */
   topicName: string;
+}
+
+/** Options of `rotateWebhookSecret`. */
+export interface RotateWebhookSecretOptions {
+  /**
+   * For this many seconds (0 to 86400) the Standard Webhooks signature header carries the old
+   * secret's signature beside the new one's; `momento-signature` always uses the new secret only.
+   * @default 0
+   */
+  graceSeconds?: number;
 }
 
 /** Options of `listDeliveries`. */
@@ -55,7 +68,7 @@ export interface CreateKeyOptions {
 }
 
 /** Client-side refusal, sent nowhere: the same code the service would answer. */
-const invalid = (message: string) => new SdkError(WebhookErrorCode.INVALID_ARGUMENT_ERROR, message);
+const invalid = (message: string) => new InvalidArgumentError(message);
 
 /**
  * One path segment. WHATWG URL parsing removes `.` and `..` segments (encoded or not), so such
@@ -69,7 +82,7 @@ function segment(value: unknown, field: string): string | SdkError {
 
 /** An unexpected 2xx body: the endpoint is probably not this service. */
 const unexpected = (what: string) =>
-  new SdkError(WebhookErrorCode.UNKNOWN_SERVICE_ERROR, `the service answered with an unexpected ${what} body`);
+  new UnknownServiceError(`the service answered with an unexpected ${what} body`);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -90,7 +103,10 @@ export class WebhookClient {
     this.transport = new Transport(options);
   }
 
-  /** Creates a webhook (fresh secret) or updates its topic and URL (secret kept). Retried: putting twice is harmless. */
+  /**
+   * Creates a webhook (fresh secret) or updates its topic, URL and the settings given (secret
+   * kept). Retried: putting twice is harmless.
+   */
   async putWebhook(cacheName: string, webhookName: string, options: PutWebhookCallOptions): Promise<PutWebhook.Response> {
     const path = webhookPath(cacheName, webhookName);
     if (path instanceof SdkError) return new PutWebhook.Error(path);
@@ -101,7 +117,13 @@ export class WebhookClient {
     const outcome = await this.transport.send({
       method: 'PUT',
       path,
-      json: { topicName: options.topicName, destination: { postUrl } },
+      json: {
+        topicName: options.topicName,
+        destination: { postUrl },
+        // Left out when not given (JSON drops undefined): absent means "keep" on an update.
+        standardWebhooks: options.standardWebhooks,
+        rateLimitPerSecond: options.rateLimitPerSecond,
+      },
       idempotent: true,
     });
     if (!outcome.ok) return new PutWebhook.Error(outcome.error);
@@ -143,13 +165,24 @@ export class WebhookClient {
   }
 
   /**
-   * Replaces the signing secret; every delivery from now on is signed with the new one.
+   * Replaces the signing secret; every delivery from now on is signed with the new one (and,
+   * with `graceSeconds`, the Standard Webhooks header also with the old one for that long).
    * Never retried: a retry after a lost answer would rotate twice.
    */
-  async rotateWebhookSecret(cacheName: string, webhookName: string): Promise<RotateWebhookSecret.Response> {
+  async rotateWebhookSecret(
+    cacheName: string,
+    webhookName: string,
+    options: RotateWebhookSecretOptions = {},
+  ): Promise<RotateWebhookSecret.Response> {
     const path = webhookPath(cacheName, webhookName);
     if (path instanceof SdkError) return new RotateWebhookSecret.Error(path);
-    const outcome = await this.transport.send({ method: 'POST', path: `${path}/secret/rotate`, idempotent: false });
+    const graceSeconds = options?.graceSeconds;
+    const outcome = await this.transport.send({
+      method: 'POST',
+      path: `${path}/secret/rotate`,
+      ...(graceSeconds === undefined ? {} : { json: { graceSeconds } }),
+      idempotent: false,
+    });
     const props = secretProps(outcome);
     if (props instanceof SdkError) return new RotateWebhookSecret.Error(props);
     return new RotateWebhookSecret.Success(props);
@@ -341,7 +374,13 @@ function secretProps(outcome: HttpOutcome): WebhookSecretProps | SdkError {
   if (!isObject(b) || !isString(b.secret) || !isString(b.webhookName) || !isString(b.cacheName)) {
     return unexpected('webhook secret');
   }
-  return { secret: b.secret, webhookName: b.webhookName, cacheName: b.cacheName };
+  if (b.standardWebhooksSecret !== undefined && !isString(b.standardWebhooksSecret)) return unexpected('webhook secret');
+  return {
+    secret: b.secret,
+    webhookName: b.webhookName,
+    cacheName: b.cacheName,
+    ...(b.standardWebhooksSecret === undefined ? {} : { standardWebhooksSecret: b.standardWebhooksSecret }),
+  };
 }
 
 function parseWebhooks(body: unknown): Webhook[] | undefined {
@@ -352,7 +391,16 @@ function parseWebhooks(body: unknown): Webhook[] | undefined {
     const { cacheName, webhookName } = w.id;
     const { postUrl } = w.destination;
     if (!isString(cacheName) || !isString(webhookName) || !isString(postUrl)) return undefined;
-    webhooks.push({ id: { cacheName, webhookName }, topicName: w.topicName, destination: new PostUrlWebhookDestination(postUrl) });
+    const { standardWebhooks, rateLimitPerSecond } = w;
+    if (standardWebhooks !== undefined && typeof standardWebhooks !== 'boolean') return undefined;
+    if (rateLimitPerSecond !== undefined && !isNullableInteger(rateLimitPerSecond)) return undefined;
+    webhooks.push({
+      id: { cacheName, webhookName },
+      topicName: w.topicName,
+      destination: new PostUrlWebhookDestination(postUrl),
+      ...(standardWebhooks === undefined ? {} : { standardWebhooks }),
+      ...(rateLimitPerSecond === undefined ? {} : { rateLimitPerSecond }),
+    });
   }
   return webhooks;
 }

@@ -56,8 +56,16 @@ export interface WebhookId {
   webhookName: string;
 }
 
-/** A webhook as `listWebhooks` returns it; never with its secret. */
-export interface Webhook {
+/** The optional settings of a webhook, beyond Momento's (docs/design.md, webhook settings). */
+export interface WebhookSettings {
+  /** Add the Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) to every POST. Default false. */
+  standardWebhooks?: boolean;
+  /** At most this many POSTs to the webhook in each second (an integer, 1 to 1000); null for no limit, the default. */
+  rateLimitPerSecond?: number | null;
+}
+
+/** A webhook as `listWebhooks` returns it; never with its secret. A setting is present when the service reports it. */
+export interface Webhook extends WebhookSettings {
   id: WebhookId;
   topicName: string;
   destination: PostUrlWebhookDestination;

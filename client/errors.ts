@@ -33,19 +33,21 @@ export const MomentoErrorCode = WebhookErrorCode;
 export type MomentoErrorCode = WebhookErrorCode;
 
 /**
- * The error inside every `Error` result (`result.error`, `result.innerException()`). It is
- * returned, never thrown, by the clients. Its message never contains the API key or a secret.
+ * The error inside every `Error` result (`result.error`, `result.innerException()`): one
+ * subclass per code, as in Momento's SDK (`result.innerException() instanceof NotFoundError`).
+ * It is returned, never thrown, by the clients. Its message never contains the API key or a
+ * secret.
  */
-export class SdkError extends Error {
-  override readonly name = 'SdkError';
+export abstract class SdkError extends Error {
+  // Each class names itself (not `new.target.name`): a minifying bundler renames classes.
+  abstract override readonly name: string;
   /** The Momento-style code. */
-  readonly code: WebhookErrorCode;
+  abstract readonly code: WebhookErrorCode;
   /** The HTTP status the service answered, when it answered. */
   readonly httpStatus: number | undefined;
 
-  constructor(code: WebhookErrorCode, message: string, httpStatus?: number) {
+  constructor(message: string, httpStatus?: number) {
     super(message);
-    this.code = code;
     this.httpStatus = httpStatus;
   }
 
@@ -53,6 +55,69 @@ export class SdkError extends Error {
   errorCode(): WebhookErrorCode {
     return this.code;
   }
+}
+
+/** `INVALID_ARGUMENT_ERROR`: a name, URL, body or key field the service (or the client) refused. */
+export class InvalidArgumentError extends SdkError {
+  override readonly name = 'InvalidArgumentError';
+  readonly code = WebhookErrorCode.INVALID_ARGUMENT_ERROR;
+}
+/** `AUTHENTICATION_ERROR`: missing, unknown, revoked or expired API key. */
+export class AuthenticationError extends SdkError {
+  override readonly name = 'AuthenticationError';
+  readonly code = WebhookErrorCode.AUTHENTICATION_ERROR;
+}
+/** `PERMISSION_ERROR`: the key lacks the permission or the cache. */
+export class PermissionError extends SdkError {
+  override readonly name = 'PermissionError';
+  readonly code = WebhookErrorCode.PERMISSION_ERROR;
+}
+/** `NOT_FOUND_ERROR`: unknown webhook or key, or subscriptions turned off. */
+export class NotFoundError extends SdkError {
+  override readonly name = 'NotFoundError';
+  readonly code = WebhookErrorCode.NOT_FOUND_ERROR;
+}
+/** `LIMIT_EXCEEDED_ERROR`: a message too large, or too many webhooks in the cache. */
+export class LimitExceededError extends SdkError {
+  override readonly name = 'LimitExceededError';
+  readonly code = WebhookErrorCode.LIMIT_EXCEEDED_ERROR;
+}
+/** `INTERNAL_SERVER_ERROR`: the service failed. */
+export class InternalServerError extends SdkError {
+  override readonly name = 'InternalServerError';
+  readonly code = WebhookErrorCode.INTERNAL_SERVER_ERROR;
+}
+/** `TIMEOUT_ERROR`: the request did not complete within `requestTimeoutMs`. */
+export class TimeoutError extends SdkError {
+  override readonly name = 'TimeoutError';
+  readonly code = WebhookErrorCode.TIMEOUT_ERROR;
+}
+/** `SERVER_UNAVAILABLE`: the service could not be reached, or a gateway answered 502/503/504. */
+export class ServerUnavailableError extends SdkError {
+  override readonly name = 'ServerUnavailableError';
+  readonly code = WebhookErrorCode.SERVER_UNAVAILABLE;
+}
+/** `UNKNOWN_SERVICE_ERROR`: the service answered something this client does not understand. */
+export class UnknownServiceError extends SdkError {
+  override readonly name = 'UnknownServiceError';
+  readonly code = WebhookErrorCode.UNKNOWN_SERVICE_ERROR;
+}
+
+const ERROR_CLASSES: Record<WebhookErrorCode, new (message: string, httpStatus?: number) => SdkError> = {
+  INVALID_ARGUMENT_ERROR: InvalidArgumentError,
+  AUTHENTICATION_ERROR: AuthenticationError,
+  PERMISSION_ERROR: PermissionError,
+  NOT_FOUND_ERROR: NotFoundError,
+  LIMIT_EXCEEDED_ERROR: LimitExceededError,
+  INTERNAL_SERVER_ERROR: InternalServerError,
+  TIMEOUT_ERROR: TimeoutError,
+  SERVER_UNAVAILABLE: ServerUnavailableError,
+  UNKNOWN_SERVICE_ERROR: UnknownServiceError,
+};
+
+/** The error of `code`'s class. */
+export function errorFor(code: WebhookErrorCode, message: string, httpStatus?: number): SdkError {
+  return new ERROR_CLASSES[code](message, httpStatus);
 }
 
 const SERVICE_CODES = new Set<string>([

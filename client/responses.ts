@@ -8,8 +8,13 @@ import type { Webhook } from './destination.js';
 /**
  * Result classes, one `Success` and one `Error` per operation, in the shape of the API
  * reference and of Momento's SDK: `result instanceof PutWebhook.Success`, `result.secret`,
- * `result.error.message`, `result.errorCode()`.
+ * `result.error.message`, `result.errorCode()`, or `switch (result.type)` with the
+ * operation's enum (`case PutWebhookResponse.Success:`).
  */
+
+/** The `type` of every `Success` and `Error` result; each operation's enum below names these values. */
+const SuccessOrError = { Success: 'Success', Error: 'Error' } as const;
+type SuccessOrError = (typeof SuccessOrError)[keyof typeof SuccessOrError];
 
 /** Base of every result. */
 abstract class ResponseBase {
@@ -20,6 +25,7 @@ abstract class ResponseBase {
 
 /** Base of every `Success` result. */
 abstract class SuccessResponse extends ResponseBase {
+  readonly type = SuccessOrError.Success;
   /** As in Momento's SDK. */
   readonly is_success = true;
 }
@@ -29,6 +35,7 @@ abstract class SuccessResponse extends ResponseBase {
  * `innerException()` (Momento's) return the same {@link SdkError}.
  */
 abstract class ErrorResponse extends ResponseBase {
+  readonly type = SuccessOrError.Error;
   readonly #inner: SdkError;
 
   constructor(inner: SdkError) {
@@ -88,6 +95,9 @@ export declare namespace PutWebhook {
   type Error = PutWebhookError;
   type Response = Success | Error;
 }
+/** The `type` of PutWebhook results, as Momento's SDK names it. */
+export const PutWebhookResponse = SuccessOrError;
+export type PutWebhookResponse = SuccessOrError;
 
 class ListWebhooksSuccess extends SuccessResponse {
   /** The cache's webhooks (empty for a cache never used). */
@@ -112,6 +122,9 @@ export declare namespace ListWebhooks {
   type Error = ListWebhooksError;
   type Response = Success | Error;
 }
+/** The `type` of ListWebhooks results, as Momento's SDK names it. */
+export const ListWebhooksResponse = SuccessOrError;
+export type ListWebhooksResponse = SuccessOrError;
 
 class DeleteWebhookSuccess extends SuccessResponse {}
 class DeleteWebhookError extends ErrorResponse {}
@@ -122,23 +135,31 @@ export declare namespace DeleteWebhook {
   type Error = DeleteWebhookError;
   type Response = Success | Error;
 }
+/** The `type` of DeleteWebhook results, as Momento's SDK names it. */
+export const DeleteWebhookResponse = SuccessOrError;
+export type DeleteWebhookResponse = SuccessOrError;
 
 /** The secret of one webhook, with its identity. */
 export interface WebhookSecretProps {
   secret: string;
   webhookName: string;
   cacheName: string;
+  /** The same secret in Standard Webhooks' form (`whsec_...`), when the webhook has `standardWebhooks` on. */
+  standardWebhooksSecret?: string;
 }
 
 abstract class WebhookSecretSuccess extends SuccessResponse {
   readonly secret: string;
   readonly webhookName: string;
   readonly cacheName: string;
+  /** The same secret in Standard Webhooks' form (`whsec_...`), when the webhook has `standardWebhooks` on. */
+  readonly standardWebhooksSecret: string | undefined;
   constructor(props: WebhookSecretProps) {
     super();
     this.secret = props.secret;
     this.webhookName = props.webhookName;
     this.cacheName = props.cacheName;
+    this.standardWebhooksSecret = props.standardWebhooksSecret;
   }
 }
 
@@ -151,6 +172,9 @@ export declare namespace GetWebhookSecret {
   type Error = GetWebhookSecretError;
   type Response = Success | Error;
 }
+/** The `type` of GetWebhookSecret results, as Momento's SDK names it. */
+export const GetWebhookSecretResponse = SuccessOrError;
+export type GetWebhookSecretResponse = SuccessOrError;
 
 class RotateWebhookSecretSuccess extends WebhookSecretSuccess {}
 class RotateWebhookSecretError extends ErrorResponse {}
@@ -161,6 +185,9 @@ export declare namespace RotateWebhookSecret {
   type Error = RotateWebhookSecretError;
   type Response = Success | Error;
 }
+/** The `type` of RotateWebhookSecret results, as Momento's SDK names it. */
+export const RotateWebhookSecretResponse = SuccessOrError;
+export type RotateWebhookSecretResponse = SuccessOrError;
 
 // ---- delivery history and test pings ------------------------------------------------------
 
@@ -182,6 +209,8 @@ export const OutcomeKind = {
   DESTINATION_REFUSED: 'destination_refused',
   /** Any other failure before a status arrived. */
   NETWORK_ERROR: 'network_error',
+  /** Not sent: the webhook's `rateLimitPerSecond` was used up in that second. */
+  RATE_LIMITED: 'rate_limited',
 } as const;
 
 /** One of {@link OutcomeKind}. */
@@ -229,6 +258,9 @@ export declare namespace ListDeliveries {
   type Error = ListDeliveriesError;
   type Response = Success | Error;
 }
+/** The `type` of ListDeliveries results, as Momento's SDK names it. */
+export const ListDeliveriesResponse = SuccessOrError;
+export type ListDeliveriesResponse = SuccessOrError;
 
 /** How a test ping ended. */
 export interface TestWebhookProps {
@@ -261,6 +293,9 @@ export declare namespace TestWebhook {
   type Error = TestWebhookError;
   type Response = Success | Error;
 }
+/** The `type` of TestWebhook results, as Momento's SDK names it. */
+export const TestWebhookResponse = SuccessOrError;
+export type TestWebhookResponse = SuccessOrError;
 
 // ---- topics --------------------------------------------------------------------------------
 
@@ -273,6 +308,9 @@ export declare namespace TopicPublish {
   type Error = TopicPublishError;
   type Response = Success | Error;
 }
+/** The `type` of TopicPublish results, as Momento's SDK names it. */
+export const TopicPublishResponse = SuccessOrError;
+export type TopicPublishResponse = SuccessOrError;
 
 // ---- subscriptions -------------------------------------------------------------------------
 
@@ -380,8 +418,15 @@ export interface SubscriptionControl {
   isSubscribed(): boolean;
 }
 
+/** The `type` of subscribe results, as Momento's SDK names it. */
+export const TopicSubscribeResponse = { Subscription: 'Subscription', Error: SuccessOrError.Error } as const;
+export type TopicSubscribeResponse = (typeof TopicSubscribeResponse)[keyof typeof TopicSubscribeResponse];
+
 /** A running subscription, as Momento's `TopicSubscribe.Subscription`. */
-class TopicSubscription extends SuccessResponse {
+class TopicSubscription extends ResponseBase {
+  readonly type = TopicSubscribeResponse.Subscription;
+  /** As in Momento's SDK. */
+  readonly is_success = true;
   readonly #control: SubscriptionControl;
   constructor(control: SubscriptionControl) {
     super();
@@ -448,6 +493,9 @@ export declare namespace CreateKey {
   type Error = CreateKeyError;
   type Response = Success | Error;
 }
+/** The `type` of CreateKey results, as Momento's SDK names it. */
+export const CreateKeyResponse = SuccessOrError;
+export type CreateKeyResponse = SuccessOrError;
 
 class ListKeysSuccess extends SuccessResponse {
   readonly keys: ApiKeyInfo[];
@@ -464,6 +512,9 @@ export declare namespace ListKeys {
   type Error = ListKeysError;
   type Response = Success | Error;
 }
+/** The `type` of ListKeys results, as Momento's SDK names it. */
+export const ListKeysResponse = SuccessOrError;
+export type ListKeysResponse = SuccessOrError;
 
 class RevokeKeySuccess extends SuccessResponse {}
 class RevokeKeyError extends ErrorResponse {}
@@ -474,3 +525,6 @@ export declare namespace RevokeKey {
   type Error = RevokeKeyError;
   type Response = Success | Error;
 }
+/** The `type` of RevokeKey results, as Momento's SDK names it. */
+export const RevokeKeyResponse = SuccessOrError;
+export type RevokeKeyResponse = SuccessOrError;

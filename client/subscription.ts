@@ -1,4 +1,4 @@
-import { SdkError, WebhookErrorCode } from './errors.js';
+import { SdkError, UnknownServiceError } from './errors.js';
 import { TopicDiscontinuity, TopicHeartbeat, TopicItem, TopicSubscribe } from './responses.js';
 import type { Transport } from './transport.js';
 
@@ -153,7 +153,7 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
  * whole answer unexpected.
  */
 function parseEntries(body: unknown): Entry[] | SdkError {
-  const unexpected = new SdkError(WebhookErrorCode.UNKNOWN_SERVICE_ERROR, 'the service answered with an unexpected subscribe body');
+  const unexpected = new UnknownServiceError('the service answered with an unexpected subscribe body');
   if (!isObject(body) || !Array.isArray(body.items)) return unexpected;
   const entries: Entry[] = [];
   for (const entry of body.items as unknown[]) {

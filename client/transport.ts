@@ -1,4 +1,14 @@
-import { SdkError, WebhookErrorCode, codeForStatus, isServiceCode } from './errors.js';
+import {
+  ServerUnavailableError,
+  TimeoutError,
+  UnknownServiceError,
+  WebhookErrorCode,
+  codeForStatus,
+  errorFor,
+  isServiceCode,
+  type SdkError,
+} from './errors.js';
+import { CredentialProvider, type TopicConfiguration } from './configuration.js';
 
 /** Retries of idempotent calls (GET, PUT, DELETE). Publish, rotate and key creation are never retried. */
 export interface RetryOptions {
@@ -19,15 +29,23 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-/** What every client is constructed with. */
+/**
+ * What every client is constructed with: `endpoint` and `apiKey` (the API reference's way), or
+ * Momento's `configuration` and `credentialProvider`.
+ */
 export interface ClientOptions {
   /**
    * The service's base URL: the stack output `ApiUrl` (with its stage path) or, in local mode,
-   * `http://127.0.0.1:8080`.
+   * `http://127.0.0.1:8080`. When omitted: the credential provider's
+   * `endpointOverrides.baseEndpoint`, else the `TOPIC_WEBHOOKS_ENDPOINT` environment variable.
    */
-  endpoint: string;
-  /** The API key, sent as `Authorization`. It never appears in an error message. */
-  apiKey: string;
+  endpoint?: string;
+  /** The API key, sent as `Authorization`; or give `credentialProvider`. It never appears in an error message. */
+  apiKey?: string;
+  /** The API key (and optionally the endpoint) as Momento's SDK takes them; or give `apiKey`. */
+  credentialProvider?: CredentialProvider;
+  /** Accepted for Momento's construction (`TopicConfigurations.Default.latest()`); it changes nothing. */
+  configuration?: TopicConfiguration;
   /**
    * Time allowed for one attempt, response body included.
    * @default 10000
@@ -82,6 +100,8 @@ export interface Attempt {
   transient: boolean;
 }
 
+/** Where the endpoint comes from when the code gives none, so Momento code ports by changing only its import. */
+export const ENDPOINT_VARIABLE = 'TOPIC_WEBHOOKS_ENDPOINT';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_USER_AGENT = 'topic-webhooks-client/1';
 
@@ -100,12 +120,15 @@ export class Transport {
   readonly #maxDelayMs: number;
   readonly #userAgent: string;
 
-  /** Throws a `TypeError` for a malformed endpoint or an empty key: a programming error, not a service failure. */
+  /**
+   * Throws a `TypeError` for a missing or malformed endpoint or key, or one given two ways: a
+   * programming error, not a service failure.
+   */
   constructor(options: ClientOptions) {
-    if (typeof options?.endpoint !== 'string') throw new TypeError('endpoint must be a URL string');
+    const endpoint = endpointOf(options);
     let url: URL;
     try {
-      url = new URL(options.endpoint);
+      url = new URL(endpoint);
     } catch {
       throw new TypeError('endpoint must be an absolute http or https URL');
     }
@@ -113,13 +136,11 @@ export class Transport {
       throw new TypeError('endpoint must be an absolute http or https URL');
     }
     if (url.search || url.hash) throw new TypeError('endpoint must not have a query or fragment');
-    if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') {
-      throw new TypeError('apiKey must be a non-empty string');
-    }
+    const apiKey = apiKeyOf(options);
     // Keep a stage path such as `/prod`; drop trailing slashes so paths join with one.
     this.#base = url.href.replace(/\/+$/, '');
     this.#origin = url.origin;
-    this.#apiKey = options.apiKey;
+    this.#apiKey = apiKey;
     this.#timeoutMs = positive(options.requestTimeoutMs, DEFAULT_TIMEOUT_MS, 'requestTimeoutMs');
     this.#maxAttempts = Math.floor(positive(options.retry?.maxAttempts, 3, 'retry.maxAttempts'));
     this.#baseDelayMs = nonNegative(options.retry?.baseDelayMs, 100, 'retry.baseDelayMs');
@@ -209,21 +230,46 @@ export class Transport {
 
   #networkError(err: unknown, timeout: AbortSignal, timeoutMs: number, caller: AbortSignal | undefined): SdkError {
     if (caller?.aborted && !timeout.aborted) {
-      return new SdkError(WebhookErrorCode.UNKNOWN_SERVICE_ERROR, 'the request was aborted by the caller');
+      return new UnknownServiceError('the request was aborted by the caller');
     }
     if (timeout.aborted || (err instanceof Error && err.name === 'TimeoutError')) {
-      return new SdkError(WebhookErrorCode.TIMEOUT_ERROR, `the request did not complete within ${timeoutMs} ms`);
+      return new TimeoutError(`the request did not complete within ${timeoutMs} ms`);
     }
     // undici puts the system error (ECONNREFUSED, ENOTFOUND, ...) in `cause`; report only its code.
     const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
     const detail = typeof cause?.code === 'string' ? cause.code : 'network error';
-    return new SdkError(WebhookErrorCode.SERVER_UNAVAILABLE, `could not reach the service at ${this.#origin} (${detail})`);
+    return new ServerUnavailableError(`could not reach the service at ${this.#origin} (${detail})`);
   }
 
 }
 
+/** The endpoint given one way or another; two ways at once is refused, never guessed between. */
+function endpointOf(options: ClientOptions): string {
+  const fromProvider = options?.credentialProvider?.getBaseEndpoint();
+  if (options?.endpoint !== undefined && fromProvider !== undefined) {
+    throw new TypeError('give endpoint or the credential provider\'s endpointOverrides, not both');
+  }
+  // `process` is absent in a browser bundle; the variable is then simply not set.
+  const endpoint = options?.endpoint ?? fromProvider ?? (typeof process === 'undefined' ? undefined : process.env[ENDPOINT_VARIABLE]);
+  if (endpoint === undefined) throw new TypeError(`no endpoint: give endpoint, or set ${ENDPOINT_VARIABLE}`);
+  if (typeof endpoint !== 'string') throw new TypeError('endpoint must be a URL string');
+  return endpoint;
+}
+
+function apiKeyOf(options: ClientOptions): string {
+  if (options.apiKey !== undefined && options.credentialProvider !== undefined) {
+    throw new TypeError('give apiKey or credentialProvider, not both');
+  }
+  if (options.credentialProvider !== undefined && !(options.credentialProvider instanceof CredentialProvider)) {
+    throw new TypeError('credentialProvider must come from CredentialProvider.fromString or fromEnvironmentVariable');
+  }
+  const apiKey = options.credentialProvider?.getAuthToken() ?? options.apiKey;
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') throw new TypeError('apiKey must be a non-empty string');
+  return apiKey;
+}
+
 function failure(code: WebhookErrorCode, message: string, status: number, transient: boolean): Attempt {
-  return { outcome: { ok: false, error: new SdkError(code, message, status) }, transient };
+  return { outcome: { ok: false, error: errorFor(code, message, status) }, transient };
 }
 
 /** The service's `{"error":{"code","message"}}`, or undefined for any other body. */

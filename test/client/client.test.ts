@@ -66,7 +66,7 @@ describe('webhooks', () => {
 
     const got = await topics.getWebhookSecret('orders', 'audit');
     expect(got).toBeInstanceOf(GetWebhookSecret.Success);
-    expect({ ...(got as GetWebhookSecret.Success) }).toEqual({ is_success: true, secret, webhookName: 'audit', cacheName: 'orders' });
+    expect({ ...(got as GetWebhookSecret.Success) }).toEqual({ type: 'Success', is_success: true, secret, webhookName: 'audit', cacheName: 'orders' });
 
     // An update keeps the secret; a plain URL string is a destination too.
     const updated = await topics.putWebhook('orders', 'audit', { topicName: 'shipped', destination: URL_B });

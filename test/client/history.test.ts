@@ -95,7 +95,7 @@ describe('OutcomeKind', () => {
     expect(Object.entries(OutcomeKind).map(([name, value]) => [name, value.toUpperCase()])).toEqual(
       Object.keys(OutcomeKind).map((name) => [name, name]),
     );
-    expect(Object.values(OutcomeKind)).toHaveLength(8);
+    expect(Object.values(OutcomeKind)).toHaveLength(9);
   });
 });
 
@@ -104,7 +104,7 @@ describe('testWebhook', () => {
     const { cache, name, secret } = await webhook();
     const seen = receiver.requests.length;
     const result = await pingOk(cache, name, 'hello ✓');
-    expect({ ...result }).toEqual({ is_success: true, outcome: OutcomeKind.DELIVERED, statusCode: 204, latencyMs: expect.any(Number) });
+    expect({ ...result }).toEqual({ type: 'Success', is_success: true, outcome: OutcomeKind.DELIVERED, statusCode: 204, latencyMs: expect.any(Number) });
     expect(result.latencyMs).toBeGreaterThanOrEqual(0);
     expect(String(result)).toBe(`TestWebhookSuccess: delivered 204 in ${result.latencyMs} ms`);
 
@@ -143,6 +143,7 @@ describe('testWebhook', () => {
     closers.push(() => failing.close());
     const failed = await webhook(failing.url());
     expect({ ...(await pingOk(failed.cache, failed.name)) }).toEqual({
+      type: 'Success',
       is_success: true,
       outcome: OutcomeKind.HTTP_ERROR,
       statusCode: 500,
