@@ -15,6 +15,7 @@ import { ApiKeyStore } from '#shared/store/api-key-store.ts';
 import { createKey } from '#shared/keys/operations.ts';
 import { PERMISSIONS } from '#shared/auth/model.ts';
 import { functionEntry, stackEsbuildOptions } from '../../infra/bundling.ts';
+import { CONSOLE_ASSETS } from '../../console/assets.generated.ts';
 import { apiEvent } from '../helpers/events.ts';
 import { LOOPBACK_CERT_PATH, loopbackTls, settle, TestReceiver } from '../helpers/receiver.ts';
 
@@ -134,6 +135,17 @@ describe('the built Lambda bundles', () => {
   it('answers health', async () => {
     const res = await invoke<APIGatewayProxyResult>('health', apiEvent({ method: 'GET', resource: '/health' }));
     expect(res).toMatchObject({ statusCode: 200, body: JSON.stringify({ status: 'ok' }) });
+  });
+
+  it('serves the console page and its script from the bundle, the bytes console/build.ts made', async () => {
+    const page = await invoke<APIGatewayProxyResult>('serve-console', apiEvent({ method: 'GET', resource: '/console' }));
+    expect(page).toMatchObject({ statusCode: 200, body: CONSOLE_ASSETS['']!.body });
+    expect(page.headers?.['content-security-policy']).toContain("default-src 'self'");
+    const script = await invoke<APIGatewayProxyResult>(
+      'serve-console',
+      apiEvent({ method: 'GET', resource: '/console/{asset}', pathParameters: { asset: 'app.js' } }),
+    );
+    expect(script).toMatchObject({ statusCode: 200, body: CONSOLE_ASSETS['app.js']!.body });
   });
 
   it('puts a webhook, publishes, and delivers once through the publish and delivery bundles, names and text intact', async () => {

@@ -225,6 +225,7 @@ describe('functions', () => {
     ['list-keys', 256, 10],
     ['publish-message', 512, 20],
     ['health', 128, 5],
+    ['serve-console', 128, 5],
     [DELIVERY_FUNCTION, 512, 30],
   ] as const)('sizes %s at %i MB and %i s', (name, memory, timeout) => {
     expectFunction(name, { MemorySize: memory, Timeout: timeout });
@@ -312,6 +313,7 @@ describe('least-privilege IAM', () => {
   const AUTH = 'dynamodb:GetItem table APIKEY#*';
   it.each<[FunctionName, string[]]>([
     ['health', []],
+    ['serve-console', []],
     ['put-webhook', [AUTH, 'dynamodb:GetItem table CACHE#*', 'dynamodb:PutItem table CACHE#*', 'dynamodb:Query table CACHE#*', 'dynamodb:UpdateItem table CACHE#*']],
     ['list-webhooks', [AUTH, 'dynamodb:Query table CACHE#*']],
     ['delete-webhook', [AUTH, 'dynamodb:DeleteItem table CACHE#*', 'dynamodb:UpdateItem table CACHE#*']],

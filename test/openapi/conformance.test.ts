@@ -149,6 +149,9 @@ const LONG_WEBHOOK = 'w'.repeat(129);
 /** Produces each documented `METHOD path status` against local mode. */
 const CASES: Record<string, () => Promise<ApiResponse>> = {
   'GET /health 200': () => api('GET', '/health', { key: null }),
+  'GET /console 200': () => api('GET', '/console', { key: null }),
+  'GET /console/{asset} 200': () => api('GET', '/console/app.js', { key: null }),
+  'GET /console/{asset} 404': () => api('GET', '/console/nope.js', { key: null }),
 
   'GET /webhooks/{cacheName} 200': async () => api('GET', webhookPath((await existingWebhook()).cache)),
   'GET /webhooks/{cacheName} 400': () => api('GET', webhookPath(LONG_CACHE)),
@@ -289,6 +292,13 @@ function expectConforms(res: ApiResponse, op: Operation, status: string): void {
   const schema = responseSchema(op, status);
   if (schema === null) {
     expect(res.text).toBe('');
+    return;
+  }
+  const documentedTypes = Object.keys(deref(op.responses[status]).content as object);
+  if (!documentedTypes.includes('application/json')) {
+    // A console file: text of one of its documented types.
+    expect(documentedTypes).toContain(res.headers.get('content-type')?.split(';')[0]);
+    expect(validator.validate(res.text, schema)).toEqual([]);
     return;
   }
   expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);

@@ -149,7 +149,8 @@ export function responseSchema(op: Operation, status: string): Schema | null {
   if (!response) throw new Error(`status ${status} is not documented`);
   const content = response.content as Record<string, { schema: Schema }> | undefined;
   if (!content) return null;
-  const json = content['application/json'];
+  // The console's files (text/html, text/css, ...) are the one non-JSON content: a string each.
+  const json = content['application/json'] ?? content['text/html'] ?? content['text/javascript'];
   if (!json) throw new Error(`status ${status} has no application/json content`);
   return json.schema;
 }

@@ -95,12 +95,12 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('requires the API key on every route but /health, and accepts ?token= on publish and subscribe only', () => {
+  it('requires the API key on every route but /health and the console, and accepts ?token= on publish and subscribe only', () => {
     const withToken: string[] = [];
     for (const [method, path, op] of allOperations) {
       const security = op.security ?? openapi.security;
       const tokenParameter = (op.parameters ?? []).map((p) => deref(p)).find((p) => p.in === 'query' && p.name === 'token');
-      if (path === '/health') expect(security).toEqual([]);
+      if (path === '/health' || path.startsWith('/console')) expect(security).toEqual([]);
       else if (path === '/topics/{cacheName}/{topicName}') {
         expect(security, `${method} ${path}`).toEqual([{ apiKey: [] }, { tokenQuery: [] }]);
         expect(tokenParameter, `${method} ${path}`).toMatchObject({ required: false, schema: { type: 'string' } });
