@@ -117,13 +117,15 @@ describe('the console in chromium', () => {
 
   it('creates a webhook with the keyboard and lists it with its topic and URL', async () => {
     await page.getByLabel('Destination URL').fill(receiver.url('/orders'));
+    const put = page.waitForRequest((r) => r.method() === 'PUT');
     await page.getByLabel('Destination URL').press('Enter');
+    // Settings the user left alone are not sent: the webhook takes (or keeps) their defaults.
+    expect((await put).postDataJSON()).toEqual({ topicName: 'orders', destination: { postUrl: receiver.url('/orders') } });
     await eventually(() => row('orders-hook').count()).toBe(1);
     expect(await row('orders-hook').locator('td').allTextContents()).toEqual(
       expect.arrayContaining(['orders-hook', 'orders', receiver.url('/orders')]),
     );
     expect(await page.getByRole('alert').isHidden()).toBe(true);
-    await screenshot('webhooks');
   });
 
   it('renders a name that is markup as text: no element is made from it and no script runs', async () => {
@@ -186,9 +188,12 @@ describe('the console in chromium', () => {
     const secret = page.getByLabel('Signing secret');
     await eventually(() => secret.inputValue()).not.toBe('');
     const before = await secret.inputValue();
+    await page.getByLabel('Grace seconds').fill('60');
     const stored = (await (await api('GET', `/webhooks/${CACHE}/orders-hook/secret`)).json()) as { secret: string };
     expect(before).toBe(stored.secret);
+    const rotate = page.waitForRequest((r) => r.url().endsWith('/secret/rotate'));
     await page.getByRole('button', { name: 'Rotate secret' }).click();
+    expect((await rotate).postDataJSON()).toEqual({ graceSeconds: 60 });
     await eventually(() => secret.inputValue()).not.toBe(before);
     const rotated = (await (await api('GET', `/webhooks/${CACHE}/orders-hook/secret`)).json()) as { secret: string };
     expect(await secret.inputValue()).toBe(rotated.secret);
@@ -216,11 +221,33 @@ describe('the console in chromium', () => {
     expect(await page.locator('#live-state').textContent()).toBe('Not watching.');
   });
 
-  it('edits and deletes a webhook', async () => {
+  it('edits a webhook\'s topic and settings, and shows the settings the service lists', async () => {
     await row('orders-hook').getByRole('button', { name: 'Edit webhook orders-hook' }).click();
+    expect(await page.getByLabel('Destination URL').inputValue()).toBe(receiver.url('/orders'));
     await page.getByLabel('Topic name').fill('invoices');
+    await page.getByLabel('Standard Webhooks headers').selectOption('on');
+    await page.getByLabel('Rate limit per second').fill('5');
+    const put = page.waitForRequest((r) => r.method() === 'PUT');
     await page.getByRole('button', { name: 'Save' }).click();
+    expect((await put).postDataJSON()).toEqual({
+      topicName: 'invoices',
+      destination: { postUrl: receiver.url('/orders') },
+      standardWebhooks: true,
+      rateLimitPerSecond: 5,
+    });
     await eventually(() => row('orders-hook').locator('td').nth(1).textContent()).toBe('invoices');
+    // The settings column shows what the list answers (a setting appears there once it is set).
+    const listed = (await (await api('GET', `/webhooks/${CACHE}`)).json()) as { webhooks: { standardWebhooks?: boolean; rateLimitPerSecond?: number | null }[] };
+    const [webhook] = listed.webhooks;
+    const expected = [
+      ...(webhook?.standardWebhooks === undefined ? [] : [`Standard Webhooks ${webhook.standardWebhooks ? 'on' : 'off'}`]),
+      ...(webhook?.rateLimitPerSecond == null ? [] : [`at most ${webhook.rateLimitPerSecond}/s`]),
+    ];
+    expect(await row('orders-hook').locator('td').nth(3).textContent()).toBe(expected.join(', ') || 'defaults');
+    await screenshot('webhooks');
+  });
+
+  it('deletes a webhook', async () => {
     await row('orders-hook').getByRole('button', { name: 'Delete webhook orders-hook' }).click();
     await eventually(() => page.locator('#status').textContent()).toBe('Deleted webhook orders-hook.');
     expect(await row('orders-hook').count()).toBe(0);
