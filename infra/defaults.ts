@@ -197,6 +197,12 @@ export const FUNCTION_CONSTRUCT_DEFAULTS: {
     // bundled (the import would resolve to the runtime's copy, were it ever made).
     externalModules: ['@smithy/core/event-streams'],
     // Credentials come from the environment in Lambda: the default chain's nested clients stay out.
-    esbuildArgs: { '--alias': ['@aws-sdk/credential-provider-node=./functions/commons/environment-credentials.ts'] },
+    // The endpoint cache of DynamoDB's (unused) endpoint discovery gets a Map-based LRU: 7 KB less.
+    esbuildArgs: {
+      '--alias': [
+        '@aws-sdk/credential-provider-node=./functions/commons/environment-credentials.ts',
+        'mnemonist/lru-cache=./functions/commons/endpoint-cache-lru.ts',
+      ],
+    },
   },
 };
