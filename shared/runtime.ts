@@ -5,7 +5,7 @@ import { createDynamoClient } from './aws-clients.ts';
 import type { WebhookRepository } from './webhooks/model.ts';
 import type { ApiKeyRepository } from './auth/model.ts';
 import type { SequenceCounter } from './publish/model.ts';
-import type { ClosableWebhookSender, DeliveryLedger } from './delivery/model.ts';
+import type { ClosableWebhookSender, DeliveryLedger, RateLimiter } from './delivery/model.ts';
 import type { DestinationPolicy } from './destination.ts';
 import type { MessageLog, TopicSignal } from './subscriptions/model.ts';
 import { pollingTopicSignal } from './subscriptions/topic-signal.ts';
@@ -14,6 +14,7 @@ import { ApiKeyStore } from './store/api-key-store.ts';
 import { SequenceStore } from './store/sequence-store.ts';
 import { DeliveryStore } from './store/delivery-store.ts';
 import { MessageLogStore } from './store/message-log-store.ts';
+import { RateLimitStore } from './store/rate-limit-store.ts';
 
 /**
  * The composition root: configuration, the DynamoDB client and the adapters behind each
@@ -31,6 +32,8 @@ export interface Runtime {
   apiKeys: ApiKeyRepository;
   sequences: SequenceCounter;
   deliveries: DeliveryLedger;
+  /** Per-webhook rate limits, shared by every delivery function. */
+  rateLimits: RateLimiter;
   /** The topics' message log (subscriptions). */
   log: MessageLog;
   /** Wakes waiting subscribers: at once in local mode, by polling on AWS. */
@@ -73,6 +76,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     apiKeys: new ApiKeyStore(clients.dynamo, config.tableName),
     sequences: new SequenceStore(clients.dynamo, config.tableName),
     deliveries: new DeliveryStore(clients.dynamo, config.tableName, config.deliveryRecordTtlSeconds),
+    rateLimits: new RateLimitStore(clients.dynamo, config.tableName),
     log: new MessageLogStore(clients.dynamo, config.tableName),
     signal: options.topicSignal ?? pollingTopicSignal,
     destinationPolicy,

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { InvalidArgumentError } from './errors.ts';
 import { PERMISSIONS } from './auth/model.ts';
+import { MAX_RATE_LIMIT_PER_SECOND, MAX_ROTATION_GRACE_SECONDS } from './webhooks/model.ts';
 
 /**
  * One schema per input. Every failure becomes an `InvalidArgumentError` (400) whose message
@@ -29,6 +30,12 @@ export const cacheNameSchema = name('cacheName', 255);
 export const topicNameSchema = name('topicName', 255);
 export const webhookNameSchema = name('webhookName', 128);
 
+const integerBetween = (field: string, min: number, max: number) =>
+  z
+    .number({ error: `${field} must be a number` })
+    .check(z.refine((v) => Number.isInteger(v) && v >= min && v <= max, { message: `${field} must be an integer from ${min} to ${max}` }));
+
+/** The settings are optional: on an update, one left out keeps its current value (docs/design.md#webhook-settings). */
 export const putWebhookBodySchema = z.object(
   {
     topicName: topicNameSchema,
@@ -36,7 +43,16 @@ export const putWebhookBodySchema = z.object(
       { postUrl: z.string({ error: 'destination.postUrl must be a string' }) },
       { error: 'destination must be an object with a postUrl' },
     ),
+    standardWebhooks: z.optional(z.boolean({ error: 'standardWebhooks must be true or false' })),
+    rateLimitPerSecond: z.optional(
+      z.nullable(integerBetween('rateLimitPerSecond', 1, MAX_RATE_LIMIT_PER_SECOND)),
+    ),
   },
+  { error: 'the body must be a JSON object' },
+);
+
+export const rotateSecretBodySchema = z.object(
+  { graceSeconds: z.optional(integerBetween('graceSeconds', 0, MAX_ROTATION_GRACE_SECONDS)) },
   { error: 'the body must be a JSON object' },
 );
 
@@ -85,8 +101,10 @@ export function parseInput<T>(schema: z.ZodMiniType<T>, input: unknown, field?: 
  * 400 naming where it is, never stored (hashed as UTF-8 it would become U+FFFD and alias
  * another name).
  */
-export function parseJsonBody(body: string | null | undefined): unknown {
+export function parseJsonBody(body: string | null | undefined, options: { optional?: boolean } = {}): unknown {
   if (body === null || body === undefined || body.trim() === '') {
+    // An optional body left empty is an empty object: every field takes its default.
+    if (options.optional) return {};
     throw new InvalidArgumentError('the request body must be a JSON object');
   }
   let parsed: unknown;

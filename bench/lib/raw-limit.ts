@@ -49,7 +49,7 @@ export async function measureRawLimit(options: {
         const outcome = await sender.send({
           url: receivers[n % receivers.length]!.url,
           body,
-          signature: signDeliveryBody(body, secret),
+          headers: { 'momento-signature': signDeliveryBody(body, secret) },
         });
         if (outcome.kind === 'delivered') done++;
         else failed++;

@@ -8,11 +8,12 @@ import {
   type DeliveryOutcome,
   type HistoryEntry,
   type QueuedRecord,
+  type RateLimiter,
   type WebhookSender,
 } from './model.ts';
 import { decodeDeliveryGroup } from './queue-message.ts';
-import { deliveryBody } from './delivery-body.ts';
-import { signDeliveryBody } from './signature.ts';
+import { signedDelivery, standardWebhooksMessageId } from './signature.ts';
+import { postWithinRateLimit } from './post.ts';
 
 /** Why a webhook of a group got nothing: the record as read at delivery time decides. */
 export type DropReason = 'webhook_deleted' | 'webhook_replaced' | 'topic_changed';
@@ -42,6 +43,7 @@ export interface DeliverDeps {
   webhooks: CurrentWebhooks;
   deliveries: DeliveryLedger;
   sender: WebhookSender;
+  rateLimits: RateLimiter;
   config: { deliveryPostConcurrency: number };
   now: () => number;
 }
@@ -55,7 +57,7 @@ interface Post {
 /**
  * Delivers one SQS batch in named stages (Svix's worker shape): decode → read every webhook of
  * every group in one batched, consistent read → claim each group once → POST the claimed
- * groups' current webhooks, concurrently with a bound → write the history, one item per
+ * groups' current webhooks, concurrently with a bound and within each webhook's rate limit → write the history, one item per
  * (webhook, invocation). Only groups that failed before their claim are returned as failures;
  * once claimed, a group is done whatever its POSTs did, so no (message, webhook) is ever POSTed
  * twice. See docs/design.md#architecture.
@@ -119,16 +121,22 @@ export async function deliverBatch(
   await pMap(
     posts,
     async ({ group, webhook, results: webhookResults }) => {
-      const body = deliveryBody({
-        cache: group.cacheName,
-        topic: group.topicName,
-        eventTimestamp: group.eventTimestamp,
-        publishTimestamp: Math.max(deps.now(), group.eventTimestamp),
-        sequenceNumber: group.sequenceNumber,
-        tokenId: group.tokenId,
-        text: group.text,
-      });
-      const outcome = await deps.sender.send({ url: webhook.postUrl, body, signature: signDeliveryBody(body, webhook.secret) });
+      const request = signedDelivery(
+        webhook,
+        {
+          cache: group.cacheName,
+          topic: group.topicName,
+          eventTimestamp: group.eventTimestamp,
+          publishTimestamp: Math.max(deps.now(), group.eventTimestamp),
+          sequenceNumber: group.sequenceNumber,
+          tokenId: group.tokenId,
+          text: group.text,
+        },
+        () => standardWebhooksMessageId({ webhookId: webhook.webhookId, topicName: group.topicName, sequenceNumber: group.sequenceNumber }),
+      );
+      // The rate limit is taken here, right before the POST, not before the claim: a POST
+      // waiting for a free slot of the concurrency bound must count in the second it is sent.
+      const outcome = await postWithinRateLimit(deps, webhook, request);
       webhookResults.push({ webhookName: webhook.webhookName, stage: 'sent', outcome });
       let entry = attempts.get(webhook.webhookId);
       if (!entry) attempts.set(webhook.webhookId, (entry = { webhookId: webhook.webhookId, invocationId, attempts: [] }));

@@ -14,7 +14,9 @@ export type OutcomeKind =
   | 'dns_error'
   | 'tls_error'
   | 'destination_refused'
-  | 'network_error';
+  | 'network_error'
+  /** Not sent: the webhook's `rateLimitPerSecond` was used up in that second. */
+  | 'rate_limited';
 
 export interface DeliveryOutcome {
   kind: OutcomeKind;
@@ -98,7 +100,8 @@ export interface DeliveryLedger {
 export interface DeliveryRequest {
   url: string;
   body: string;
-  signature: string;
+  /** The signature headers (`momento-signature`, and Standard Webhooks' when on). */
+  headers: Record<string, string>;
 }
 
 /** Sends one signed POST and reports how it ended; never throws for a delivery failure. */
@@ -109,6 +112,15 @@ export interface WebhookSender {
 /** A sender that holds pooled connections, and `close()` drops them (local mode, tests). */
 export interface ClosableWebhookSender extends WebhookSender {
   close(): void;
+}
+
+/**
+ * Per-webhook rate limits, held across every delivery function: at most `limit` POSTs to one
+ * webhook incarnation in each second of the clock.
+ */
+export interface RateLimiter {
+  /** Takes one POST of the second `now` falls in: false when that second's `limit` is used up. */
+  tryAcquire(webhookId: string, limit: number, now: number): Promise<boolean>;
 }
 
 /** What the delivery stage reads webhooks with. */

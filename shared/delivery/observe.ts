@@ -18,7 +18,7 @@ const where = (result: GroupResult) =>
  * One structured log line per SQS batch with its counts by outcome and stage (per-delivery
  * detail only at DEBUG; the history holds every attempt), and the delivery metrics (EMF):
  * `DeliverySucceeded`, `DeliveryFailed` (and `DeliveryFailed_<kind>`), `DeliveryLatency`,
- * `DeliveryRetryableFailure`, `DeliveryDropped`, `DeliveryDuplicateSkipped`, `OutcomesNotRecorded`.
+ * `DeliveryRetryableFailure`, `DeliveryDropped`, `DeliveryRateLimited`, `DeliveryDuplicateSkipped`, `OutcomesNotRecorded`.
  */
 export function observeDeliveries(report: BatchReport): void {
   const outcomes: Record<string, number> = {};
@@ -41,9 +41,14 @@ export function observeDeliveries(report: BatchReport): void {
         logger.debug('delivery dropped', { ...where(result), webhookName: webhook.webhookName, reason: webhook.reason });
         continue;
       }
-      sent++;
       const { outcome } = webhook;
       outcomes[outcome.kind] = (outcomes[outcome.kind] ?? 0) + 1;
+      // Over its limit a delivery is not sent: the webhook's own setting, not a failure.
+      if (outcome.kind === 'rate_limited') {
+        logger.debug('delivery rate limited', { ...where(result), webhookName: webhook.webhookName });
+        continue;
+      }
+      sent++;
       logger.debug('delivery outcome', {
         ...where(result),
         webhookName: webhook.webhookName,
@@ -60,8 +65,9 @@ export function observeDeliveries(report: BatchReport): void {
   metrics.addMetric('DeliveryFailed', MetricUnit.Count, sent - delivered);
   metrics.addMetric('DeliveryRetryableFailure', MetricUnit.Count, stages.failed ?? 0);
   metrics.addMetric('DeliveryDropped', MetricUnit.Count, dropped);
+  metrics.addMetric('DeliveryRateLimited', MetricUnit.Count, outcomes.rate_limited ?? 0);
   metrics.addMetric('DeliveryDuplicateSkipped', MetricUnit.Count, stages.already_claimed ?? 0);
-  metrics.addMetric('OutcomesNotRecorded', MetricUnit.Count, report.historyRecorded ? 0 : sent);
+  metrics.addMetric('OutcomesNotRecorded', MetricUnit.Count, report.historyRecorded ? 0 : sent + (outcomes.rate_limited ?? 0));
   const summary = { records: report.results.length, groups: stages, outcomes, dropped, historyRecorded: report.historyRecorded };
   if (report.historyRecorded && (stages.failed ?? 0) === 0) logger.info('delivery batch', summary);
   else logger.warn('delivery batch', summary);

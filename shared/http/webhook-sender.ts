@@ -199,8 +199,8 @@ export function createWebhookSender(options: WebhookSenderOptions): ClosableWebh
             agent,
             signal: controller.signal,
             headers: {
+              ...request.headers,
               'content-type': 'application/json',
-              'momento-signature': request.signature,
               'user-agent': userAgent,
               'content-length': String(payload.length),
             },

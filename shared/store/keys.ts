@@ -54,3 +54,9 @@ export const messageLogKey = (cacheName: string, topicName: string, sequenceNumb
   pk: topicPartition(cacheName, topicName),
   sk: `MSG#${String(sequenceNumber).padStart(16, '0')}`,
 });
+
+/**
+ * The rate-limit counter of one webhook incarnation for one second of the clock (epoch
+ * seconds): written only for webhooks that have a limit, and expiring soon after.
+ */
+export const rateWindowKey = (webhookId: string, second: number) => ({ pk: `RATE#${webhookId}`, sk: `SECOND#${second}` });

@@ -1,7 +1,16 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { identityKey } from '../webhooks/model.ts';
-import type { CreateResult, TopicSubscriber, WebhookIdentity, WebhookRecord, WebhookRepository, WebhookSummary } from '../webhooks/model.ts';
+import { DEFAULT_WEBHOOK_SETTINGS } from '../webhooks/model.ts';
+import type {
+  CreateResult,
+  TopicSubscriber,
+  WebhookChange,
+  WebhookIdentity,
+  WebhookRecord,
+  WebhookRepository,
+  WebhookSummary,
+} from '../webhooks/model.ts';
 import { TABLE_KEYS } from './table-schema.ts';
 import { cacheCounterKey, cachePartition, topicPartition, webhookKey } from './keys.ts';
 import { batchGetAll, conditionalWrite } from './dynamo-helpers.ts';
@@ -26,23 +35,33 @@ export class WebhookStore implements WebhookRepository {
     private readonly tableName: string,
   ) {}
 
-  async updateExisting(
-    id: WebhookIdentity,
-    change: { topicName: string; postUrl: string; now: number },
-  ): Promise<WebhookRecord | undefined> {
+  /** Settings the change leaves out are not touched; a rate limit of null is removed. */
+  async updateExisting(id: WebhookIdentity, change: WebhookChange): Promise<WebhookRecord | undefined> {
+    const set = ['topicName = :topic', 'postUrl = :url', 'topicKey = :topicKey', 'updatedAt = :now'];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = {
+      ':topic': change.topicName,
+      ':url': change.postUrl,
+      ':topicKey': topicPartition(id.cacheName, change.topicName),
+      ':now': change.now,
+    };
+    if (change.standardWebhooks !== undefined) {
+      set.push('standardWebhooks = :standardWebhooks');
+      values[':standardWebhooks'] = change.standardWebhooks;
+    }
+    if (change.rateLimitPerSecond === null) remove.push('rateLimitPerSecond');
+    else if (change.rateLimitPerSecond !== undefined) {
+      set.push('rateLimitPerSecond = :rateLimit');
+      values[':rateLimit'] = change.rateLimitPerSecond;
+    }
     const out = await conditionalWrite(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: webhookKey(id.cacheName, id.webhookName),
-          UpdateExpression: 'SET topicName = :topic, postUrl = :url, topicKey = :topicKey, updatedAt = :now',
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: {
-            ':topic': change.topicName,
-            ':url': change.postUrl,
-            ':topicKey': topicPartition(id.cacheName, change.topicName),
-            ':now': change.now,
-          },
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       ),
@@ -62,11 +81,7 @@ export class WebhookStore implements WebhookRepository {
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...webhookKey(record.cacheName, record.webhookName),
-            topicKey: topicPartition(record.cacheName, record.topicName),
-            ...record,
-          },
+          Item: toItem(record),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -163,7 +178,7 @@ export class WebhookStore implements WebhookRepository {
   /** The projection leaves the secrets in the table. */
   async listByCache(cacheName: string): Promise<WebhookSummary[]> {
     const webhooks: WebhookSummary[] = [];
-    const input = { ...this.cacheQuery(cacheName), ProjectionExpression: 'cacheName, webhookName, topicName, postUrl' };
+    const input = { ...this.cacheQuery(cacheName), ProjectionExpression: 'cacheName, webhookName, topicName, postUrl, standardWebhooks, rateLimitPerSecond' };
     for await (const page of paginateQuery({ client: this.db }, input)) {
       for (const item of page.Items ?? []) {
         webhooks.push({
@@ -171,6 +186,7 @@ export class WebhookStore implements WebhookRepository {
           webhookName: String(item.webhookName),
           topicName: String(item.topicName),
           postUrl: String(item.postUrl),
+          ...settingsOf(item),
         });
       }
     }
@@ -211,15 +227,26 @@ export class WebhookStore implements WebhookRepository {
     return true;
   }
 
-  async replaceSecret(id: WebhookIdentity, secret: string, now: number): Promise<WebhookRecord | undefined> {
+  /** One update: the right-hand `secret` of a SET is the value before the update. */
+  async replaceSecret(
+    id: WebhookIdentity,
+    rotation: { secret: string; now: number; previousUntil: number },
+  ): Promise<WebhookRecord | undefined> {
+    const keepPrevious = rotation.previousUntil > rotation.now;
     const out = await conditionalWrite(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: webhookKey(id.cacheName, id.webhookName),
-          UpdateExpression: 'SET secret = :secret, updatedAt = :now',
+          UpdateExpression: keepPrevious
+            ? 'SET previousSecret = secret, previousSecretUntil = :until, secret = :secret, updatedAt = :now'
+            : 'SET secret = :secret, updatedAt = :now REMOVE previousSecret, previousSecretUntil',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':secret': secret, ':now': now },
+          ExpressionAttributeValues: {
+            ':secret': rotation.secret,
+            ':now': rotation.now,
+            ...(keepPrevious ? { ':until': rotation.previousUntil } : {}),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       ),
@@ -251,6 +278,26 @@ export class WebhookStore implements WebhookRepository {
   }
 }
 
+/** The item of a webhook: its record, the previous secret flattened, a rate limit of null left out. */
+function toItem(record: WebhookRecord): Record<string, unknown> {
+  const { previousSecret, rateLimitPerSecond, ...rest } = record;
+  return {
+    ...webhookKey(record.cacheName, record.webhookName),
+    topicKey: topicPartition(record.cacheName, record.topicName),
+    ...rest,
+    ...(rateLimitPerSecond === null ? {} : { rateLimitPerSecond }),
+    ...(previousSecret ? { previousSecret: previousSecret.secret, previousSecretUntil: previousSecret.until } : {}),
+  };
+}
+
+/** Items written before the settings existed have none: they read as the defaults. */
+function settingsOf(item: Record<string, unknown>) {
+  return {
+    standardWebhooks: item.standardWebhooks === true,
+    rateLimitPerSecond: item.rateLimitPerSecond === undefined ? DEFAULT_WEBHOOK_SETTINGS.rateLimitPerSecond : Number(item.rateLimitPerSecond),
+  };
+}
+
 function toRecord(item: Record<string, unknown> | undefined): WebhookRecord | undefined {
   if (!item) return undefined;
   return {
@@ -260,6 +307,10 @@ function toRecord(item: Record<string, unknown> | undefined): WebhookRecord | un
     topicName: String(item.topicName),
     postUrl: String(item.postUrl),
     secret: String(item.secret),
+    ...(item.previousSecret === undefined
+      ? {}
+      : { previousSecret: { secret: String(item.previousSecret), until: Number(item.previousSecretUntil) } }),
+    ...settingsOf(item),
     createdAt: Number(item.createdAt),
     updatedAt: Number(item.updatedAt),
   };

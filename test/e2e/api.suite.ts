@@ -152,6 +152,23 @@ export function defineApiSuite(getTarget: () => E2eTarget): void {
       expect((await api('GET', webhookPath(c))).json).toEqual({ webhooks: [] });
     });
 
+    it('keeps the optional settings a put leaves out, lists them, and gives the Standard Webhooks secret', async () => {
+      const c = cache('settings');
+      const tuned = { topicName: 'orders', destination, standardWebhooks: true, rateLimitPerSecond: 20 };
+      const { secret } = (await api('PUT', webhookPath(c, 'tuned'), { body: tuned })).json as { secret: string };
+      expect((await api('PUT', webhookPath(c, 'tuned'), { body: { topicName: 'orders', destination } })).status).toBe(200);
+      expect((await api('GET', webhookPath(c))).json).toEqual({
+        webhooks: [{ id: { cacheName: c, webhookName: 'tuned' }, topicName: 'orders', destination, standardWebhooks: true, rateLimitPerSecond: 20 }],
+      });
+      const standardWebhooksSecret = `whsec_${Buffer.from(secret, 'utf8').toString('base64')}`;
+      expect((await api('GET', webhookPath(c, 'tuned', '/secret'))).json).toEqual({ secret, webhookName: 'tuned', cacheName: c, standardWebhooksSecret });
+      const rotated = await api('POST', webhookPath(c, 'tuned', '/secret/rotate'), { body: { graceSeconds: 60 } });
+      expect(rotated.status).toBe(200);
+      expect((rotated.json as { secret: string }).secret).not.toBe(secret);
+      expect((await api('POST', webhookPath(c, 'tuned', '/secret/rotate'), { body: { graceSeconds: 86_401 } })).status).toBe(400);
+      expect((await api('PUT', webhookPath(c, 'tuned'), { body: { ...tuned, rateLimitPerSecond: 0 } })).status).toBe(400);
+    });
+
     it('lists an unused cache as empty', async () => {
       const res = await api('GET', webhookPath(cache('never-used')));
       expect(res.status).toBe(200);

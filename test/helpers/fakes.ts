@@ -1,6 +1,14 @@
 import type { ApiKeyRecord, ApiKeyRepository, Principal } from '#shared/auth/model.ts';
 import { PERMISSIONS } from '#shared/auth/model.ts';
-import type { CreateResult, TopicSubscriber, WebhookIdentity, WebhookRecord, WebhookRepository, WebhookSummary } from '#shared/webhooks/model.ts';
+import type {
+  CreateResult,
+  TopicSubscriber,
+  WebhookChange,
+  WebhookIdentity,
+  WebhookRecord,
+  WebhookRepository,
+  WebhookSummary,
+} from '#shared/webhooks/model.ts';
 import { identityKey } from '#shared/webhooks/model.ts';
 import type {
   DeliveryLedger,
@@ -8,6 +16,7 @@ import type {
   DeliveryRequest,
   GroupClaim,
   HistoryEntry,
+  RateLimiter,
   StoredHistoryEntry,
   WebhookSender,
 } from '#shared/delivery/model.ts';
@@ -62,10 +71,10 @@ export class FakeWebhooks implements WebhookRepository {
     this.records.set(identityKey(record), structuredClone(record));
     return record;
   }
-  async updateExisting(id: WebhookIdentity, change: { topicName: string; postUrl: string; now: number }) {
+  async updateExisting(id: WebhookIdentity, { now, ...change }: WebhookChange) {
     const record = this.records.get(identityKey(id));
     if (!record) return undefined;
-    Object.assign(record, { topicName: change.topicName, postUrl: change.postUrl, updatedAt: change.now });
+    Object.assign(record, change, { updatedAt: now });
     return structuredClone(record);
   }
   async create(record: WebhookRecord, limit: { maxWebhooksPerCache: number }): Promise<CreateResult> {
@@ -78,7 +87,14 @@ export class FakeWebhooks implements WebhookRepository {
   async listByCache(cacheName: string): Promise<WebhookSummary[]> {
     return [...this.records.values()]
       .filter((r) => r.cacheName === cacheName)
-      .map(({ cacheName: c, webhookName, topicName, postUrl }) => ({ cacheName: c, webhookName, topicName, postUrl }))
+      .map(({ cacheName: c, webhookName, topicName, postUrl, standardWebhooks, rateLimitPerSecond }) => ({
+        cacheName: c,
+        webhookName,
+        topicName,
+        postUrl,
+        standardWebhooks,
+        rateLimitPerSecond,
+      }))
       .sort((a, b) => (a.webhookName < b.webhookName ? -1 : 1));
   }
   async get(id: WebhookIdentity) {
@@ -88,9 +104,11 @@ export class FakeWebhooks implements WebhookRepository {
   async delete(id: WebhookIdentity) {
     return this.records.delete(identityKey(id));
   }
-  async replaceSecret(id: WebhookIdentity, secret: string, now: number) {
+  async replaceSecret(id: WebhookIdentity, { secret, now, previousUntil }: { secret: string; now: number; previousUntil: number }) {
     const record = this.records.get(identityKey(id));
     if (!record) return undefined;
+    if (previousUntil > now) record.previousSecret = { secret: record.secret, until: previousUntil };
+    else delete record.previousSecret;
     Object.assign(record, { secret, updatedAt: now });
     return structuredClone(record);
   }
@@ -156,6 +174,21 @@ export class FakeSender implements WebhookSender {
   }
 }
 
+/** Per-second counters in a map, as the rate-limit store keeps them in the table. */
+export class FakeRateLimiter implements RateLimiter {
+  readonly taken = new Map<string, number>();
+  /** Set to make every acquire fail (a throttled table). */
+  failing = false;
+  async tryAcquire(webhookId: string, limit: number, now: number): Promise<boolean> {
+    if (this.failing) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    const window = `${webhookId}@${Math.floor(now / 1000)}`;
+    const taken = this.taken.get(window) ?? 0;
+    if (taken >= limit) return false;
+    this.taken.set(window, taken + 1);
+    return true;
+  }
+}
+
 let incarnation = 0;
 /** A webhook record with a fresh incarnation id. */
 export const webhookRecord = (overrides: Partial<WebhookRecord> = {}): WebhookRecord => ({
@@ -165,6 +198,8 @@ export const webhookRecord = (overrides: Partial<WebhookRecord> = {}): WebhookRe
   topicName: 't',
   postUrl: 'https://example.com/hook',
   secret: 'secret',
+  standardWebhooks: false,
+  rateLimitPerSecond: null,
   createdAt: 0,
   updatedAt: 0,
   ...overrides,

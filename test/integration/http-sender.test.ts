@@ -59,7 +59,7 @@ function sender(options: Partial<Parameters<typeof createWebhookSender>[0]> = {}
 const delivery = (url: string) => ({
   url,
   body: '{"cache":"c","topic":"t","event_timestamp":1,"publish_timestamp":2,"topic_sequence_number":3,"token_id":"","text":"héllo 😀"}',
-  signature: 'ab'.repeat(32),
+  headers: { 'momento-signature': 'ab'.repeat(32) },
 });
 
 const closedPort = async (): Promise<number> => {
@@ -99,7 +99,7 @@ describe('delivery', () => {
     expect(received?.body.toString('utf8')).toBe(request.body);
     expect(received?.headers).toEqual({
       'content-type': 'application/json',
-      'momento-signature': request.signature,
+      'momento-signature': request.headers['momento-signature'],
       'user-agent': DEFAULT_USER_AGENT,
       'content-length': String(Buffer.byteLength(request.body)),
       host: `127.0.0.1:${receiver.port}`,
@@ -214,7 +214,7 @@ describe('delivery', () => {
 
   it('never throws: an unsendable header becomes an outcome', async () => {
     const receiver = await startReceiver();
-    const outcome = await sender().send({ ...delivery(receiver.url()), signature: 'ab\r\nx-injected: 1' });
+    const outcome = await sender().send({ ...delivery(receiver.url()), headers: { 'momento-signature': 'ab\r\nx-injected: 1' } });
     expect(outcome.kind).toBe('network_error');
     expect(receiver.requests).toEqual([]);
   });

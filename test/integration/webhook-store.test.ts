@@ -25,6 +25,8 @@ const record = (cacheName: string, webhookName: string): WebhookRecord => ({
   topicName: 't',
   postUrl: 'https://example.com/',
   secret: 's',
+  standardWebhooks: false,
+  rateLimitPerSecond: null,
   createdAt: 0,
   updatedAt: 0,
 });

@@ -158,6 +158,9 @@ describe('docs/openapi.yaml', () => {
     ]);
     expect((delivery.parameters ?? []).map((p) => [p.name, p.in, p.required])).toEqual([
       ['momento-signature', 'header', true],
+      ['webhook-id', 'header', false],
+      ['webhook-timestamp', 'header', false],
+      ['webhook-signature', 'header', false],
       ['user-agent', 'header', true],
     ]);
   });

@@ -4,15 +4,16 @@ import { encodeDeliveryGroup } from '#shared/delivery/queue-message.ts';
 import { signDeliveryBody } from '#shared/delivery/signature.ts';
 import type { DeliveryGroup } from '#shared/delivery/model.ts';
 import type { WebhookRecord } from '#shared/webhooks/model.ts';
-import { FakeLedger, FakeSender, FakeWebhooks, fakeClock, webhookRecord } from '../../helpers/fakes.ts';
+import { FakeLedger, FakeRateLimiter, FakeSender, FakeWebhooks, fakeClock, webhookRecord } from '../../helpers/fakes.ts';
 
 function setup(concurrency = 50) {
   const clock = fakeClock();
   const webhooks = new FakeWebhooks();
   const deliveries = new FakeLedger();
   const sender = new FakeSender(clock);
-  const deps = { webhooks, deliveries, sender, config: { deliveryPostConcurrency: concurrency }, now: clock.now };
-  return { clock, webhooks, deliveries, sender, deps };
+  const rateLimits = new FakeRateLimiter();
+  const deps = { webhooks, deliveries, sender, rateLimits, config: { deliveryPostConcurrency: concurrency }, now: clock.now };
+  return { clock, webhooks, deliveries, sender, rateLimits, deps };
 }
 
 const groupOf = (records: WebhookRecord[], overrides: Partial<DeliveryGroup> = {}): DeliveryGroup => ({
@@ -53,7 +54,7 @@ describe('deliverBatch', () => {
       expect(Object.keys(body)).toEqual(['cache', 'topic', 'event_timestamp', 'publish_timestamp', 'topic_sequence_number', 'token_id', 'text']);
       expect(body).toMatchObject({ cache: 'c', topic: 't', token_id: 'tok', text: 'hello ✓' });
       const secret = request.url === a.postUrl ? 'sa' : 'sb';
-      expect(request.signature).toBe(signDeliveryBody(request.body, secret));
+      expect(request.headers['momento-signature']).toBe(signDeliveryBody(request.body, secret));
     }
     expect(deliveries.history.map((h) => [h.webhookId, h.invocationId, h.attempts.map((t) => t.sequenceNumber).sort()])).toEqual(
       expect.arrayContaining([
@@ -173,5 +174,45 @@ describe('deliverBatch', () => {
     await deliverBatch(deps, [record('m', groupOf([a], { eventTimestamp: clock.now() + 60_000 }))], 'i');
     const body = JSON.parse(sender.requests[0]!.body) as { event_timestamp: number; publish_timestamp: number };
     expect(body.publish_timestamp).toBe(body.event_timestamp);
+  });
+
+  it('sends nothing over a webhook\'s rate limit, records it rate_limited, and takes no slot for webhooks without a limit', async () => {
+    const { deps, webhooks, deliveries, sender, rateLimits } = setup();
+    const limited = webhooks.add(webhookRecord({ webhookName: 'limited', postUrl: 'https://limited.example/', rateLimitPerSecond: 2 }));
+    const free = webhooks.add(webhookRecord({ webhookName: 'free', postUrl: 'https://free.example/' }));
+    const groups = Array.from({ length: 5 }, (_, i) => record(`m${i}`, groupOf([limited, free], { sequenceNumber: i + 1 })));
+    const report = await deliverBatch(deps, groups, 'i');
+    expect(report.failedRecordIds).toEqual([]);
+    expect(sender.requests.filter((r) => r.url === limited.postUrl)).toHaveLength(2);
+    expect(sender.requests.filter((r) => r.url === free.postUrl)).toHaveLength(5);
+    const outcomes = (webhookId: string) => deliveries.history.find((h) => h.webhookId === webhookId)!.attempts.map((a) => a.outcome).sort();
+    expect(outcomes(limited.webhookId)).toEqual(['delivered', 'delivered', 'rate_limited', 'rate_limited', 'rate_limited']);
+    expect(deliveries.history.find((h) => h.webhookId === limited.webhookId)!.attempts.filter((a) => a.outcome === 'rate_limited')).toEqual(
+      Array.from({ length: 3 }, () => expect.objectContaining({ statusCode: null, latencyMs: 0 })),
+    );
+    expect([...rateLimits.taken.keys()].every((k) => k.startsWith(`${limited.webhookId}@`))).toBe(true);
+  });
+
+  it('sends nothing when the rate-limit counter cannot be written: the claim stands, so the limit wins', async () => {
+    const { deps, webhooks, deliveries, sender, rateLimits } = setup();
+    const limited = webhooks.add(webhookRecord({ rateLimitPerSecond: 100 }));
+    rateLimits.failing = true;
+    const report = await deliverBatch(deps, [record('m', groupOf([limited]))], 'i');
+    expect(stages(report.results)).toEqual({ m: 'claimed' });
+    expect(report.failedRecordIds).toEqual([]);
+    expect(sender.requests).toEqual([]);
+    expect(deliveries.history[0]!.attempts).toEqual([expect.objectContaining({ outcome: 'rate_limited', statusCode: null })]);
+  });
+
+  it('adds the Standard Webhooks headers only to webhooks that have the setting, with one id per (message, webhook)', async () => {
+    const { deps, webhooks, sender } = setup();
+    const standard = webhooks.add(webhookRecord({ webhookName: 's', postUrl: 'https://s.example/', standardWebhooks: true }));
+    const plain = webhooks.add(webhookRecord({ webhookName: 'p', postUrl: 'https://p.example/' }));
+    await deliverBatch(deps, [record('m1', groupOf([standard, plain])), record('m2', groupOf([standard, plain], { sequenceNumber: 2 }))], 'i');
+    const headersAt = (url: string) => sender.requests.filter((r) => r.url === url).map((r) => r.headers);
+    expect(headersAt(plain.postUrl).map((h) => Object.keys(h))).toEqual([['momento-signature'], ['momento-signature']]);
+    const ids = headersAt(standard.postUrl).map((h) => h['webhook-id']);
+    expect(new Set(ids).size).toBe(2);
+    for (const h of headersAt(standard.postUrl)) expect(Object.keys(h).sort()).toEqual(['momento-signature', 'webhook-id', 'webhook-signature', 'webhook-timestamp']);
   });
 });

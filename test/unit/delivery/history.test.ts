@@ -4,7 +4,7 @@ import { testWebhook } from '#shared/delivery/test-ping.ts';
 import { InvalidArgumentError, NotFoundError, PayloadTooLargeError } from '#shared/errors.ts';
 import type { Attempt } from '#shared/delivery/model.ts';
 import { signDeliveryBody } from '#shared/delivery/signature.ts';
-import { FakeLedger, FakeSender, FakeWebhooks, fakeClock, principal, webhookRecord } from '../../helpers/fakes.ts';
+import { fakeClock, FakeLedger, FakeRateLimiter, FakeSender, FakeWebhooks, principal, webhookRecord } from '../../helpers/fakes.ts';
 
 const attempt = (sequenceNumber: number, attemptedAt: number): Attempt => ({
   sequenceNumber,
@@ -107,7 +107,8 @@ describe('testWebhook', () => {
     const deliveries = new FakeLedger();
     const sender = new FakeSender(clock);
     const webhook = webhooks.add(webhookRecord({ topicName: 'orders', secret: 's3cret' }));
-    return { webhook, sender, deliveries, clock, deps: { webhooks, deliveries, sender, config: { maxMessageBytes: 8 }, now: clock.now } };
+    const rateLimits = new FakeRateLimiter();
+    return { webhook, sender, deliveries, clock, deps: { webhooks, deliveries, sender, rateLimits, config: { maxMessageBytes: 8 }, now: clock.now } };
   }
 
   it('POSTs one signed body with sequence number 0 and the caller tokenId, records it as a test, and answers its outcome', async () => {
@@ -126,7 +127,7 @@ describe('testWebhook', () => {
       token_id: 'ops',
       text: 'hi',
     });
-    expect(request!.signature).toBe(signDeliveryBody(request!.body, 's3cret'));
+    expect(request!.headers['momento-signature']).toBe(signDeliveryBody(request!.body, 's3cret'));
     expect(deliveries.history).toEqual([
       { webhookId: webhook.webhookId, invocationId: expect.any(String), attempts: [expect.objectContaining({ sequenceNumber: 0, test: true, statusCode: 503 })] },
     ]);

@@ -56,7 +56,7 @@ describe('putWebhook', () => {
       const result = await original(...args);
       if (!raced) {
         raced = true;
-        await webhooks.create({ ...id('w'), webhookId: 'other', topicName: 'x', postUrl: 'https://e.com/', secret: 'theirs', createdAt: 0, updatedAt: 0 }, { maxWebhooksPerCache: 9 });
+        await webhooks.create({ ...id('w'), webhookId: 'other', topicName: 'x', postUrl: 'https://e.com/', secret: 'theirs', standardWebhooks: false, rateLimitPerSecond: null, createdAt: 0, updatedAt: 0 }, { maxWebhooksPerCache: 9 });
       }
       return result;
     };
@@ -98,7 +98,7 @@ describe('the other webhook operations', () => {
     const { deps } = setup();
     const { secret } = await putWebhook(deps, id('w'), body('t'));
     expect(await getWebhookSecret(deps, id('w'))).toEqual({ secret, webhookName: 'w', cacheName: 'c' });
-    const rotated = await rotateWebhookSecret(deps, id('w'));
+    const rotated = await rotateWebhookSecret(deps, id('w'), {});
     expect(rotated.secret).not.toBe(secret);
     expect((await getWebhookSecret(deps, id('w'))).secret).toBe(rotated.secret);
   });
@@ -107,6 +107,6 @@ describe('the other webhook operations', () => {
     const { deps } = setup();
     await expect(deleteWebhook(deps, id('nope'))).rejects.toThrow(NotFoundError);
     await expect(getWebhookSecret(deps, id('nope'))).rejects.toThrow(NotFoundError);
-    await expect(rotateWebhookSecret(deps, id('nope'))).rejects.toThrow(NotFoundError);
+    await expect(rotateWebhookSecret(deps, id('nope'), {})).rejects.toThrow(NotFoundError);
   });
 });
