@@ -50,9 +50,12 @@ function integer(min: number, max: number) {
   };
 }
 
-/** `--rate-limit`: a number of POSTs per second, or `none` to remove the limit. */
-function rateLimit(value: string): number | null {
-  return value === 'none' ? null : integer(1, 1000)(value);
+/**
+ * `--rate-limit`: a number of POSTs per second, or `none` to remove the limit. `none` stays a
+ * string here (commander turns a parsed null into ''); the action maps it to null.
+ */
+function rateLimit(value: string): number | 'none' {
+  return value === 'none' ? value : integer(1, 1000)(value);
 }
 
 /** A plain-text table: a header row and columns padded to their widest cell. */
@@ -122,13 +125,13 @@ function program(): Command {
     .option('--standard-webhooks', 'add the Standard Webhooks headers to deliveries')
     .option('--no-standard-webhooks', 'stop adding them')
     .addOption(new Option('--rate-limit <n|none>', 'at most n POSTs a second (1-1000), or none').argParser(rateLimit))
-    .action(async (cache: string, webhook: string, options: { topic: string; url: string; standardWebhooks?: boolean; rateLimit?: number | null }, command: Command) => {
+    .action(async (cache: string, webhook: string, options: { topic: string; url: string; standardWebhooks?: boolean; rateLimit?: number | 'none' }, command: Command) => {
       const { client, print } = context(command);
       const result = await client.putWebhook(cache, webhook, {
         topicName: options.topic,
         destination: options.url,
         standardWebhooks: options.standardWebhooks,
-        rateLimitPerSecond: options.rateLimit,
+        rateLimitPerSecond: options.rateLimit === 'none' ? null : options.rateLimit,
       });
       if (!(result instanceof PutWebhook.Success)) throw failure(result);
       print({ secret: result.secret }, fields([['secret', result.secret]]));
