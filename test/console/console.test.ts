@@ -255,7 +255,10 @@ describe('the console in chromium', () => {
   });
 
   it('kept the key in session storage only: never in local storage, a cookie or a URL, and broke no CSP rule', async () => {
-    const storage = await page.evaluate(() => ({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }) }));
+    // Page-side code as strings: the test project has no DOM types.
+    const storage = await page.evaluate<{ local: string; session: string }>(
+      '({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }) })',
+    );
     expect(storage.session).toContain(service.apiKey);
     expect(storage.local).not.toContain(service.apiKey);
     expect(await context.cookies()).toEqual([]);
@@ -265,7 +268,7 @@ describe('the console in chromium', () => {
     expect(unexpectedDialogs).toEqual([]);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
     expect(await page.getByLabel('API key').isVisible()).toBe(true);
   });
 
