@@ -249,8 +249,9 @@ function endpointOf(options: ClientOptions): string {
   if (options?.endpoint !== undefined && fromProvider !== undefined) {
     throw new TypeError('give endpoint or the credential provider\'s endpointOverrides, not both');
   }
-  // `process` is absent in a browser bundle; the variable is then simply not set.
-  const endpoint = options?.endpoint ?? fromProvider ?? (typeof process === 'undefined' ? undefined : process.env[ENDPOINT_VARIABLE]);
+  // `process` is absent in a browser bundle; the variable is then simply not set (as when empty).
+  const fromEnvironment = (typeof process === 'undefined' ? undefined : process.env[ENDPOINT_VARIABLE]) || undefined;
+  const endpoint = options?.endpoint ?? fromProvider ?? fromEnvironment;
   if (endpoint === undefined) throw new TypeError(`no endpoint: give endpoint, or set ${ENDPOINT_VARIABLE}`);
   if (typeof endpoint !== 'string') throw new TypeError('endpoint must be a URL string');
   return endpoint;
