@@ -68,6 +68,8 @@ beforeAll(async () => {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1200, height: 900 },
+    // For the copy button: headless chromium grants the clipboard only when asked.
+    permissions: ['clipboard-read', 'clipboard-write'],
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(10_000);
@@ -197,7 +199,9 @@ describe('the console in chromium', () => {
     await eventually(() => secret.inputValue()).not.toBe(before);
     const rotated = (await (await api('GET', `/webhooks/${CACHE}/orders-hook/secret`)).json()) as { secret: string };
     expect(await secret.inputValue()).toBe(rotated.secret);
-    expect(await page.getByRole('button', { name: 'Copy secret' }).isEnabled()).toBe(true);
+    await page.getByRole('button', { name: 'Copy secret' }).click();
+    await eventually(() => page.locator('#status').textContent()).toBe('Secret copied to the clipboard.');
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(rotated.secret);
   });
 
   it('publishes to a topic and shows the messages as they arrive through the subscription', async () => {
@@ -216,9 +220,16 @@ describe('the console in chromium', () => {
     expect(await page.locator('#live-body tr td:first-child').allTextContents()).toEqual(['3', '2']);
     expect(await page.locator('b').count()).toBe(0);
     await screenshot('live-topic');
-    // Leaving the view stops the long-poll.
+    // Leaving the view stops the long-poll: no poll follows, though an empty answer would come every 2 s.
+    const polls = () => requestedUrls.filter((url) => url.includes('/topics/') && url.includes('sequence_number=')).length;
     await page.getByRole('button', { name: 'Webhooks', exact: true }).click();
     expect(await page.locator('#live-state').textContent()).toBe('Not watching.');
+    const pollsWhenLeft = polls();
+    // From the next message (0), then each time from the number after the last one seen.
+    const asked = requestedUrls.filter((url) => url.includes('sequence_number=')).map((url) => new URL(url).searchParams.get('sequence_number'));
+    expect(asked.slice(0, 3)).toEqual(['0', '3', '4']);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(polls()).toBe(pollsWhenLeft);
   });
 
   it('edits a webhook\'s topic and settings, and shows the settings the service lists', async () => {
