@@ -76,8 +76,8 @@ const ESM_OUTPUT = { put: 'Success', secret: true, webhooks: ['hook'], missing: 
 describe('the packed client', () => {
   it('holds the build only, and depends on commander alone', async () => {
     const files = packed.files.map((f) => f.path).sort();
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js']));
-    expect(files.filter((f) => f !== 'package.json' && !/^dist\/[\w-]+\.(js|d\.ts)$/.test(f))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js']));
+    expect(files.filter((f) => !['package.json', 'README.md'].includes(f) && !/^dist\/[\w-]+\.(js|d\.ts)$/.test(f))).toEqual([]);
     const manifest = JSON.parse(await readFile(path.join(consumer, 'node_modules/@topic-webhooks/client/package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
