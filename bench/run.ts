@@ -34,6 +34,7 @@ import { loadPrices, measureAwsCalls, type AwsCallsResult, type MeterShape } fro
 import { measureRawLimit, type RawLimitResult } from './lib/raw-limit.ts';
 import { closeReceivers, startReceivers } from './lib/receiver.ts';
 import { renderTable, type Row } from './lib/report.ts';
+import type { WebhookSettings } from './lib/http-client.ts';
 import { round } from './lib/stats.ts';
 import { ReceiptRouter } from './lib/tracker.ts';
 import { elapsedSeconds, step } from './lib/progress.ts';
@@ -323,7 +324,7 @@ function awsCallRows(a: AwsCallsResult): Row[] {
   for (const s of a.scenarios) {
     const c = s.costPerMillionDeliveries;
     const p = s.perDelivery;
-    const name = `${s.webhooks} webhook(s)/topic, ${SHAPE_LABELS[s.shape]}`;
+    const name = `${s.webhooks} webhook(s)/topic${s.settings ? ` with ${settingsLabel(s.settings)}` : ''}, ${SHAPE_LABELS[s.shape]}`;
     const expected = s.lambda.fullBatchDeliveries === undefined ? '' : ` (full: ${s.lambda.fullBatchDeliveries})`;
     rows.push({
       section,
@@ -335,12 +336,17 @@ function awsCallRows(a: AwsCallsResult): Row[] {
       metric: `${name}: $ incl. logs (of it logs) / with API Gateway`,
       value: `$${c.totalWithoutApiGateway} ($${c.cloudwatchLogs}) / $${c.totalWithApiGateway}`,
       // Half of SNS's $0.60, at 10 webhooks per topic with full batches (docs/performance.md).
-      ...(s.webhooks === 10 && s.shape === 'fullBatches' ? { target: '≤ $0.30', met: c.totalWithoutApiGateway <= 0.3 } : {}),
+      ...(s.webhooks === 10 && s.shape === 'fullBatches' && !s.settings ? { target: '≤ $0.30', met: c.totalWithoutApiGateway <= 0.3 } : {}),
     });
   }
   rows.push({ section, metric: 'reference: SNS, HTTP/S deliveries (list price)', value: `$${a.snsHttpDeliveriesPerMillion}` });
   return rows;
 }
+
+const settingsLabel = (settings: WebhookSettings) =>
+  [settings.standardWebhooks ? 'Standard Webhooks' : '', settings.rateLimitPerSecond ? `a rate limit (${settings.rateLimitPerSecond}/s)` : '']
+    .filter(Boolean)
+    .join(' and ');
 
 main().then(
   () => process.exit(0),

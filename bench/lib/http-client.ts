@@ -1,5 +1,11 @@
 import http from 'node:http';
 
+/** The optional settings of a put (the service's defaults when left out). */
+export interface WebhookSettings {
+  standardWebhooks?: boolean;
+  rateLimitPerSecond?: number;
+}
+
 /** A response: status, body text and the round trip in ms. */
 export interface Reply {
   status: number;
@@ -56,11 +62,11 @@ export class HttpClient {
   }
 
   /** Creates or updates a webhook and returns its secret. */
-  async putWebhook(cacheName: string, webhookName: string, topicName: string, postUrl: string): Promise<string> {
+  async putWebhook(cacheName: string, webhookName: string, topicName: string, postUrl: string, settings: WebhookSettings = {}): Promise<string> {
     const reply = await this.request(
       'PUT',
       `/webhooks/${encodeURIComponent(cacheName)}/${encodeURIComponent(webhookName)}`,
-      JSON.stringify({ topicName, destination: { postUrl } }),
+      JSON.stringify({ topicName, destination: { postUrl }, ...settings }),
     );
     if (reply.status !== 200) throw new Error(`put webhook answered ${reply.status}: ${reply.text.slice(0, 200)}`);
     return (JSON.parse(reply.text) as { secret: string }).secret;

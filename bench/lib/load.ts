@@ -1,4 +1,4 @@
-import { HttpClient } from './http-client.ts';
+import { HttpClient, type WebhookSettings } from './http-client.ts';
 import { benchMessage } from './message.ts';
 import type { BenchReceiver } from './receiver.ts';
 import { DeliveryTracker, type ReceiptRouter } from './tracker.ts';
@@ -24,14 +24,14 @@ export interface LoadContext {
  * i mod (receivers), on a path of its own, and that receiver checks the first delivery to the
  * path against the webhook's secret: webhooks outnumber receivers only in the largest fan-out.
  */
-export async function putWebhooks(ctx: LoadContext, cacheName: string, topicName: string, count: number): Promise<void> {
+export async function putWebhooks(ctx: LoadContext, cacheName: string, topicName: string, count: number, settings: WebhookSettings = {}): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
       const receiver = ctx.receivers[i % ctx.receivers.length]!;
       const url = receiver.urlFor(`hook/${encodeURIComponent(cacheName)}/${i}`);
-      receiver.expectSignature(url, await ctx.admin.putWebhook(cacheName, `hook-${i}`, topicName, url));
+      receiver.expectSignature(url, await ctx.admin.putWebhook(cacheName, `hook-${i}`, topicName, url, settings));
       if (i % 50 === 0) status(`putting webhooks on ${cacheName}: ${i}/${count}`);
     }
   };

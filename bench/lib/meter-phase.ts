@@ -6,6 +6,7 @@ import { AwsMeter, type DynamoTally, type SqsTally } from './aws-meter.ts';
 import { HttpClient } from './http-client.ts';
 import { InvocationMeter } from './invocations.ts';
 import { putWebhooks, type LoadContext } from './load.ts';
+import type { WebhookSettings } from './http-client.ts';
 import { costPerMillion, PLATFORM_LOG_BYTES_PER_INVOCATION, type CostPerMillion, type Prices } from './meter-cost.ts';
 import { runWorkload, type MeterScenario, type MeterShape, type WorkloadDeps } from './meter-workload.ts';
 import { closeReceivers, startReceivers } from './receiver.ts';
@@ -27,6 +28,8 @@ const METER_POLL_WAIT_SECONDS = 1;
 
 export interface MeteredScenario {
   webhooks: number;
+  /** The webhooks' optional settings, when the scenario sets any. */
+  settings?: WebhookSettings;
   shape: MeterShape;
   publishes: number;
   deliveries: number;
@@ -102,7 +105,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
  */
 export async function measureAwsCalls(options: {
   messageBytes: number;
-  scenarios: readonly { webhooks: number; publishes: number }[];
+  scenarios: readonly { webhooks: number; publishes: number; settings?: WebhookSettings }[];
   shapes?: readonly MeterShape[];
   prices: Prices;
   /** The poller's long-poll wait. @default METER_POLL_WAIT_SECONDS */
@@ -132,24 +135,24 @@ export async function measureAwsCalls(options: {
   const scenarios: MeteredScenario[] = [];
 
   try {
-    for (const { webhooks, publishes } of options.scenarios) {
-      const cacheName = `meter-${webhooks}`;
-      await putWebhooks(ctx, cacheName, 'metered', webhooks);
+    for (const [index, { webhooks, publishes, settings }] of options.scenarios.entries()) {
+      const cacheName = `meter-${index}`;
+      await putWebhooks(ctx, cacheName, 'metered', webhooks, settings);
       await new Promise((r) => setTimeout(r, 200));
       for (const shape of options.shapes ?? METER_SHAPES) {
         const scenario: MeterScenario = { webhooks, publishes, shape };
-        const label = `AWS calls: ${publishes} publishes × ${webhooks} webhooks, ${shape}`;
+        const label = `AWS calls: ${publishes} publishes × ${webhooks} webhooks${settings ? ` ${JSON.stringify(settings)}` : ''}, ${shape}`;
         status(label);
         const timed = await runWorkload(deps(false), cacheName, scenario, options.messageBytes);
         status(`${label} (metered)`);
         stdout.take();
         const metered = await runWorkload(deps(true), cacheName, scenario, options.messageBytes);
-        const result = price(scenario, timed, metered, stdout.take(), groupSize, prices);
+        const result = { ...price(scenario, timed, metered, stdout.take(), groupSize, prices), ...(settings ? { settings } : {}) };
         scenarios.push(result);
         const c = result.costPerMillionDeliveries;
         const p = result.perDelivery;
         step(
-          `AWS calls, ${webhooks} webhook(s), ${shape}: ${result.lambda.deliveriesPerDeliveryInvocation} deliveries per invocation; per delivery ${p.rru} RRU + ${p.wru} WRU + ${p.sqsRequests} SQS requests + ${p.lambdaInvocations} invocations + ${p.logBytes} log bytes → $${c.totalWithoutApiGateway} per million deliveries, $${c.cloudwatchLogs} of it logs ($${c.totalWithApiGateway} with API Gateway)`,
+          `AWS calls, ${webhooks} webhook(s)${settings ? ` ${JSON.stringify(settings)}` : ''}, ${shape}: ${result.lambda.deliveriesPerDeliveryInvocation} deliveries per invocation; per delivery ${p.rru} RRU + ${p.wru} WRU + ${p.sqsRequests} SQS requests + ${p.lambdaInvocations} invocations + ${p.logBytes} log bytes → $${c.totalWithoutApiGateway} per million deliveries, $${c.cloudwatchLogs} of it logs ($${c.totalWithApiGateway} with API Gateway)`,
         );
         const expected = result.lambda.fullBatchDeliveries;
         if (expected !== undefined && result.lambda.deliveriesPerDeliveryInvocation < 0.9 * expected) {
