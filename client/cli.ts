@@ -72,8 +72,9 @@ function fields(pairs: [string, string | undefined][]): string {
   return shown.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
 }
 
-const rateLimitText = (w: Webhook) => (w.rateLimitPerSecond === undefined ? '' : w.rateLimitPerSecond === null ? 'none' : `${w.rateLimitPerSecond}/s`);
-const standardText = (w: Webhook) => (w.standardWebhooks === undefined ? '' : w.standardWebhooks ? 'on' : 'off');
+// The service lists a setting only when it is not its default (off, no limit).
+const rateLimitText = (w: Webhook) => (w.rateLimitPerSecond == null ? 'none' : `${w.rateLimitPerSecond}/s`);
+const standardText = (w: Webhook) => (w.standardWebhooks ? 'on' : 'off');
 
 function deliveryRow(d: Delivery): string[] {
   return [
@@ -99,7 +100,7 @@ function program(): Command {
     .description('Manage webhooks, publish and subscribe on a topic-webhooks service.')
     .version(version)
     .addOption(new Option('--endpoint <url>', 'the service URL').env(ENDPOINT_VARIABLE))
-    .addOption(new Option('--api-key <key>', 'the API key').env(API_KEY_VARIABLE))
+    .addOption(new Option('--api-key <key>', 'the API key (the variable is safer: other local users can see arguments)').env(API_KEY_VARIABLE))
     .option('--json', 'print JSON for scripts instead of tables');
 
   /** The client and output mode of a command, from the global options. */
