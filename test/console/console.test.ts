@@ -91,7 +91,7 @@ afterAll(async () => {
 });
 
 describe('the console in chromium', () => {
-  it('is served with its security headers and signs in with a cache and a key', async () => {
+  it('is served with its security headers, refuses an unknown key, and signs in with a cache and a key', async () => {
     const response = await page.goto(`${service.url}/console`);
     expect(response?.status()).toBe(200);
     const headers = response!.headers();
@@ -99,12 +99,26 @@ describe('the console in chromium', () => {
     expect(headers['content-security-policy']).not.toContain('unsafe-');
     expect(headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' });
 
+    // Only the sign-in form shows until a cache is open.
+    expect(await page.getByRole('button', { name: 'Sign out' }).isHidden()).toBe(true);
+    expect(await page.getByRole('heading', { name: 'Webhooks', exact: true }).isHidden()).toBe(true);
     await page.getByLabel('Cache name').fill(CACHE);
     await page.getByLabel('API key').fill(service.apiKey);
     await screenshot('sign-in');
+    // A key the service does not know: its message, and back to the sign-in form, the key forgotten.
+    await page.getByLabel('API key').fill('whk_not-a-key');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await eventually(() => page.getByRole('alert').textContent()).toMatch(/\(AUTHENTICATION_ERROR\)$/);
+    expect(await page.getByLabel('API key').isVisible()).toBe(true);
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
+
+    await page.getByLabel('Cache name').fill(CACHE);
+    await page.getByLabel('API key').fill(service.apiKey);
     await page.getByRole('button', { name: 'Open' }).press('Enter');
     await eventually(() => page.locator('#status').textContent()).toBe(`0 webhooks in ${CACHE}.`);
     expect(await page.getByText('No webhooks in this cache yet.').isVisible()).toBe(true);
+    expect(await page.locator('#webhook-form').isHidden()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
   });
 
   it('shows an API error as the service\'s message', async () => {

@@ -44,7 +44,8 @@ function signIn(next: Session): void {
   byId('nav-cache').textContent = `cache: ${next.cacheName}`;
 }
 
-function signOut(): void {
+/** Drops the key and returns to the sign-in form. */
+function forgetSession(): void {
   sessionStorage.removeItem(SESSION_KEY);
   session = null;
   api = null;
@@ -52,6 +53,10 @@ function signOut(): void {
   current = null;
   byId<HTMLFormElement>('login-form').reset();
   show('login');
+}
+
+function signOut(): void {
+  forgetSession();
   say('Signed out.');
 }
 
@@ -86,6 +91,8 @@ async function attempt(action: (api: ConsoleApi, session: Session) => Promise<vo
   try {
     await action(api, session);
   } catch (error) {
+    // A key the service does not know (mistyped, revoked, expired) is of no further use.
+    if (error instanceof ApiError && error.status === 401) forgetSession();
     showError(error);
   }
 }
@@ -117,7 +124,7 @@ function renderWebhooks(): void {
           'td',
           { className: 'actions' },
           button('Open', () => void openWebhook(webhook), { ariaLabel: `Open webhook ${name}` }),
-          button('Edit', () => editWebhook(webhook), { ariaLabel: `Edit webhook ${name}` }),
+          button('Edit', () => openForm(webhook), { ariaLabel: `Edit webhook ${name}` }),
           button('Delete', () => void deleteWebhook(webhook), { ariaLabel: `Delete webhook ${name}`, className: 'danger' }),
         ),
       );
@@ -150,10 +157,6 @@ function openForm(webhook: Webhook | null): void {
   }
   form.hidden = false;
   (webhook ? byId<HTMLInputElement>('webhook-topic') : name).focus();
-}
-
-function editWebhook(webhook: Webhook): void {
-  openForm(webhook);
 }
 
 /** The settings the user set in the form; an untouched field is left out, so the webhook keeps its value. */
