@@ -242,46 +242,35 @@ function program(): Command {
     .action(async (cache: string, topic: string, options: { from?: number }, command: Command) => {
       const { client, json } = context(command);
       const line = (value: unknown, human: string) => out(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
-      let ended: CliFailure | undefined;
-      const done = new Promise<void>((resolve) => {
-        void client
-          .subscribe(cache, topic, {
-            resumeAtTopicSequenceNumber: options.from,
-            onItem: (item: TopicItem) =>
-              line(
-                { topicSequenceNumber: item.topicSequenceNumber(), tokenId: item.tokenId() ?? '', text: item.valueString() },
-                `#${item.topicSequenceNumber()} ${item.valueString()}`,
-              ),
-            onDiscontinuity: (d: TopicDiscontinuity) =>
-              line(
-                { discontinuity: { lastTopicSequence: d.lastTopicSequence(), newTopicSequence: d.newTopicSequence() } },
-                `(messages after #${d.lastTopicSequence()} and before #${d.newTopicSequence()} are no longer retained)`,
-              ),
-            onError: (error, subscription) => {
-              if (subscription.isSubscribed) {
-                // Transient: the subscription polls again; say so, once per failure.
-                process.stderr.write(`topic-webhooks: ${error.errorCode()}: ${error.message()} (retrying)\n`);
-                return;
-              }
-              ended = failure(error);
-              resolve();
-            },
-          })
-          .then((subscription) => {
-            if (!(subscription instanceof TopicSubscribe.Subscription)) {
-              ended = failure(subscription);
-              return resolve();
-            }
-            const stop = () => {
-              subscription.unsubscribe();
-              resolve();
-            };
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
-          });
+      let end!: (failed?: CliFailure) => void;
+      const ended = new Promise<CliFailure | undefined>((resolve) => (end = resolve));
+      const subscription = await client.subscribe(cache, topic, {
+        resumeAtTopicSequenceNumber: options.from,
+        onItem: (item: TopicItem) =>
+          line(
+            { topicSequenceNumber: item.topicSequenceNumber(), tokenId: item.tokenId() ?? '', text: item.valueString() },
+            `#${item.topicSequenceNumber()} ${item.valueString()}`,
+          ),
+        onDiscontinuity: (d: TopicDiscontinuity) =>
+          line(
+            { discontinuity: { lastTopicSequence: d.lastTopicSequence(), newTopicSequence: d.newTopicSequence() } },
+            `(messages after #${d.lastTopicSequence()} and before #${d.newTopicSequence()} are no longer retained)`,
+          ),
+        onError: (error, current) => {
+          // A transient failure: the subscription polls again after a backoff.
+          if (current.isSubscribed) process.stderr.write(`topic-webhooks: ${error.errorCode()}: ${error.message()} (retrying)\n`);
+          else end(failure(error));
+        },
       });
-      await done;
-      if (ended) throw ended;
+      if (!(subscription instanceof TopicSubscribe.Subscription)) throw failure(subscription);
+      const stop = () => {
+        subscription.unsubscribe();
+        end();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const failed = await ended;
+      if (failed) throw failed;
     });
 
   return cli;

@@ -248,6 +248,9 @@ describe('the topic-webhooks command', () => {
     expect(refused).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^topic-webhooks: AUTHENTICATION_ERROR: [^\n]+\n$/) });
     expect(refused.stderr).not.toContain(wrongKey);
 
+    const subscriber = await cli(['subscribe', 'cli', 'news'], undefined, { TOPIC_WEBHOOKS_ENDPOINT: service.url, TOPIC_WEBHOOKS_API_KEY: wrongKey });
+    expect(subscriber).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^topic-webhooks: AUTHENTICATION_ERROR: [^\n]+\n$/) });
+
     const viaFlag = await cli(['--api-key', wrongKey, '--endpoint', service.url, 'secret', 'cli', 'audit'], undefined, {});
     expect(viaFlag).toMatchObject({ code: 1, stdout: '' });
     expect(viaFlag.stderr).not.toContain(wrongKey);
