@@ -55,7 +55,7 @@ export interface ListDeliveriesOptions {
   cursor?: string;
 }
 
-/** Options of `createKey` (DESIGN §2). */
+/** Options of `createKey` (docs/design.md#authentication-and-keys). */
 export interface CreateKeyOptions {
   /** A subset of the calling key's own permissions. */
   permissions: Permission[];

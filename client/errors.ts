@@ -1,7 +1,7 @@
 /**
  * Error codes of the client, named as Momento's SDK names them (`MomentoErrorCode`), so code
  * that branches on `result.errorCode()` ports unchanged. The first six come from the service
- * (DESIGN §2); the others are decided by the client itself.
+ * (docs/design.md#errors); the others are decided by the client itself.
  */
 export const WebhookErrorCode = {
   /** 400: a name, URL, body or key field the service (or the client) refused. */

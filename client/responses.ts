@@ -192,7 +192,7 @@ export type RotateWebhookSecretResponse = SuccessOrError;
 // ---- delivery history and test pings ------------------------------------------------------
 
 /**
- * How one POST to a webhook ended (DESIGN, delivery contract); none is retried. The values are
+ * How one POST to a webhook ended (docs/design.md#delivery-contract); none is retried. The values are
  * the service's own strings, e.g. `OutcomeKind.DELIVERED === 'delivered'`.
  */
 export const OutcomeKind = {
@@ -455,7 +455,7 @@ export declare namespace TopicSubscribe {
 
 // ---- keys ----------------------------------------------------------------------------------
 
-/** A permission an API key may carry (DESIGN §2). */
+/** A permission an API key may carry (docs/design.md#authentication-and-keys). */
 export type Permission = 'webhooks:manage' | 'topics:publish' | 'topics:subscribe' | 'keys:manage';
 
 /** A key as `listKeys` describes it: never the key itself. */

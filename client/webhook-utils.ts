@@ -15,7 +15,7 @@ export const RequestValidation = {
 /** One of {@link RequestValidation}. */
 export type RequestValidation = (typeof RequestValidation)[keyof typeof RequestValidation];
 
-/** What one delivery POST carries (DESIGN §3), keys in this order. */
+/** What one delivery POST carries (docs/design.md#delivery-contract), keys in this order. */
 export interface WebhookRequestBody {
   cache: string;
   topic: string;

@@ -36,7 +36,7 @@ afterAll(async () => {
 
 type AnyError = { error: SdkError; errorCode(): string; message(): string; code: string };
 
-/** Asserts an `Error` result of `errorClass` with `code` and the HTTP status of §2, and returns it. */
+/** Asserts an `Error` result of `errorClass` with `code` and its HTTP status (docs/design.md#errors), and returns it. */
 function expectError(result: unknown, errorClass: abstract new (...args: never[]) => unknown, code: string, status?: number): AnyError {
   expect(result).toBeInstanceOf(errorClass);
   const r = result as AnyError;

@@ -1,7 +1,7 @@
 import { startLocalService, type LocalServiceOptions } from '#local/service.ts';
 import { KeyClient, TopicClient, type ClientOptions } from '@topic-webhooks/client';
 
-/** Local mode (DESIGN §6) on 127.0.0.1:0, for tests of the client against the real service. */
+/** Local mode (docs/design.md#local-mode) on 127.0.0.1:0, for tests of the client against the real service. */
 export type LocalService = Awaited<ReturnType<typeof startLocalService>>;
 
 /** `options` adds what a test needs beyond configuration (an access log, the TTL sweep's interval). */

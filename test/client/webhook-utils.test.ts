@@ -2,9 +2,9 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RequestValidation, WebhookUtils, validateWebhookRequest } from '@topic-webhooks/client';
 
-/** The receiver toolkit on its own: the §3 test vector, tampering, and the age check. */
+/** The receiver toolkit on its own: the signature test vector, tampering, and the age check. */
 
-// DESIGN §3 test vector.
+// Momento's signature test vector (docs/delivery.md).
 const VECTOR = {
   signingSecret: '1234567890',
   body: '{"text":"some text", "another_field": "another field" }',
@@ -18,7 +18,7 @@ const SECRET = 'k7cV1d2b8Y3mZ0pQw9eR4tY6uI1oP5aS7dF2gH8jK0l';
 const deliveryBody = (publishTimestamp: unknown) =>
   `{"cache":"c","topic":"t","event_timestamp":1700000000000,"publish_timestamp":${JSON.stringify(publishTimestamp)},"topic_sequence_number":1,"token_id":"","text":"hi"}`;
 
-describe('the §3 test vector', () => {
+describe('the signature test vector', () => {
   it('is VALID as a string, a Buffer and a Uint8Array', () => {
     expect(WebhookUtils.validateWebhookRequest(VECTOR)).toBe(WebhookUtils.RequestValidation.VALID);
     expect(validateWebhookRequest({ ...VECTOR, body: Buffer.from(VECTOR.body) })).toBe('valid');
