@@ -251,6 +251,12 @@ describe('the console in chromium', () => {
     expect(await page.getByLabel('Destination URL').inputValue()).toBe(receiver.url('/orders'));
     await page.getByLabel('Topic name').fill('invoices');
     await page.getByLabel('Standard Webhooks headers').selectOption('on');
+    // Not a number is refused before anything is sent (it would travel as null: no limit).
+    await page.getByLabel('Rate limit per second').fill('fast');
+    const requestsBefore = requestedUrls.length;
+    await page.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => page.getByRole('alert').textContent()).toBe('The rate limit must be a whole number (1–1000) or "none".');
+    expect(requestedUrls.length).toBe(requestsBefore);
     await page.getByLabel('Rate limit per second').fill('5');
     const put = page.waitForRequest((r) => r.method() === 'PUT');
     await page.getByRole('button', { name: 'Save' }).click();

@@ -166,7 +166,11 @@ function settingsFromForm(): WebhookSettingsInput {
   if (standard) settings.standardWebhooks = standard === 'on';
   const rate = byId<HTMLInputElement>('webhook-rate').value.trim();
   if (rate.toLowerCase() === 'none') settings.rateLimitPerSecond = null;
-  else if (rate) settings.rateLimitPerSecond = Number(rate);
+  else if (rate) {
+    // Not a number would go out as null (no limit): refuse it here instead.
+    if (!/^\d+$/.test(rate)) throw new Error('The rate limit must be a whole number (1–1000) or "none".');
+    settings.rateLimitPerSecond = Number(rate);
+  }
   return settings;
 }
 
