@@ -221,9 +221,11 @@ describe('the console in chromium', () => {
   it('publishes to a topic and shows the messages as they arrive through the subscription', async () => {
     await page.getByRole('button', { name: 'Live topic' }).click();
     await page.getByLabel('Topic to watch').fill('orders');
+    const firstPoll = page.waitForRequest((r) => r.url().includes('sequence_number=0'));
     await page.getByRole('button', { name: 'Watch' }).click();
     await eventually(() => page.locator('#live-state').textContent()).toBe('Watching orders…');
-    // "From the next message": the first poll must reach the service before the publish.
+    // "From the next message": the first poll must have reached the service before the publish.
+    await firstPoll;
     await new Promise((resolve) => setTimeout(resolve, 500));
     for (const text of ['first live message', 'second <b>live</b> message']) {
       await page.getByLabel('Message to publish').fill(text);
