@@ -92,6 +92,16 @@ describe('the packed client', () => {
     expect(JSON.parse(stdout)).toEqual(ESM_OUTPUT);
   });
 
+  it("installs from the repository's folder too, as the README says", async () => {
+    const linked = path.join(workDir, 'from-folder');
+    await mkdir(linked);
+    await writeFile(path.join(linked, 'package.json'), JSON.stringify({ name: 'from-folder', private: true, type: 'module' }));
+    await writeFile(path.join(linked, 'app.mjs'), ESM_APP);
+    await run('npm', ['install', path.join(REPO, 'client'), '--no-audit', '--no-fund', '--prefer-offline'], { cwd: linked });
+    const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: linked, env: { PATH: process.env.PATH ?? '', URL: service.url, KEY: service.apiKey } });
+    expect(JSON.parse(stdout)).toEqual(ESM_OUTPUT);
+  });
+
   it('runs bundled by esbuild', async () => {
     await writeFile(path.join(consumer, 'app.mjs'), ESM_APP);
     await build({
