@@ -19,7 +19,7 @@
  * members it uses, which Express's `Request` and `Response` have.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { WebhookUtils, type WebhookRequestBody } from 'topic-webhooks';
+import { WebhookUtils, type WebhookRequestBody } from '@topic-webhooks/client';
 
 /** The members of Express's `Request` the handler reads; `body` is a Buffer under `express.raw`. */
 export interface RawBodyRequest {

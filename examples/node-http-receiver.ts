@@ -7,7 +7,7 @@
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { WebhookUtils, type WebhookRequestBody } from 'topic-webhooks';
+import { WebhookUtils, type WebhookRequestBody } from '@topic-webhooks/client';
 
 /** Options of {@link webhookRequestListener}. */
 export interface ReceiverOptions {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startLocalService, type LocalService } from '#local/service.ts';
-import type { WebhookRequestBody } from 'topic-webhooks';
+import type { WebhookRequestBody } from '@topic-webhooks/client';
 import { apiClient, errorBody, webhookPath, type ApiCaller } from '../helpers/api-client.ts';
 import { settle, TestReceiver, type ReceivedRequest } from '../helpers/receiver.ts';
 

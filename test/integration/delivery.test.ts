@@ -6,7 +6,7 @@ import { runtime } from '#shared/runtime.ts';
 import { encodeDeliveryGroup } from '#shared/delivery/queue-message.ts';
 import type { DeliveryGroup } from '#shared/delivery/model.ts';
 import { DEFAULT_USER_AGENT } from '#shared/config.ts';
-import type { WebhookRequestBody } from 'topic-webhooks';
+import type { WebhookRequestBody } from '@topic-webhooks/client';
 import { apiClient, webhookPath, type ApiCaller } from '../helpers/api-client.ts';
 import { settle, TestReceiver } from '../helpers/receiver.ts';
 import { lambdaContext } from '../helpers/events.ts';

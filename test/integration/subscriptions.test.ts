@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalService, type LocalService } from '#local/service.ts';
-import type { WebhookRequestBody } from 'topic-webhooks';
+import type { WebhookRequestBody } from '@topic-webhooks/client';
 import { apiClient, errorBody, webhookPath, type ApiCaller } from '../helpers/api-client.ts';
 import { settle, TestReceiver } from '../helpers/receiver.ts';
 

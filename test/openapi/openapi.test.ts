@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { HTTP_ROUTES } from '#functions/routes.ts';
 import { PERMISSIONS } from '#shared/auth/model.ts';
-import { OutcomeKind, type Permission } from 'topic-webhooks';
+import { OutcomeKind, type Permission } from '@topic-webhooks/client';
 import { DOC, deref, openapi, operations, responseSchema, validator, type Operation, type Schema } from './document.ts';
 
 /**
