@@ -58,8 +58,18 @@ function rateLimit(value: string): number | 'none' {
   return value === 'none' ? value : integer(1, 1000)(value);
 }
 
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/**
+ * Names and messages may hold any character: in human output, control characters are shown
+ * escaped, so that what the service stores can never move the cursor or recolour the
+ * operator's terminal. `--json` output escapes them already.
+ */
+const printable = (text: string) =>
+  text.replace(/\p{Cc}/gu, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /** A plain-text table: a header row and columns padded to their widest cell. */
-function table(header: string[], rows: string[][]): string {
+function table(header: string[], unsafeRows: string[][]): string {
+  const rows = unsafeRows.map((r) => r.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   return [line(header), ...rows.map(line)].join('\n') + '\n';
@@ -67,7 +77,7 @@ function table(header: string[], rows: string[][]): string {
 
 /** Two columns, one field a line: for a single record. */
 function fields(pairs: [string, string | undefined][]): string {
-  const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined);
+  const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined).map(([k, v]): [string, string] => [k, printable(v)]);
   const width = Math.max(...shown.map(([k]) => k.length));
   return shown.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
 }
@@ -249,7 +259,7 @@ function program(): Command {
         onItem: (item: TopicItem) =>
           line(
             { topicSequenceNumber: item.topicSequenceNumber(), tokenId: item.tokenId() ?? '', text: item.valueString() },
-            `#${item.topicSequenceNumber()} ${item.valueString()}`,
+            `#${item.topicSequenceNumber()} ${printable(item.valueString())}`,
           ),
         onDiscontinuity: (d: TopicDiscontinuity) =>
           line(
@@ -280,7 +290,7 @@ function program(): Command {
 try {
   await program().parseAsync(process.argv);
 } catch (error) {
-  const message = error instanceof CliFailure ? error.message : `unexpected failure: ${(error as Error).message}`;
+  const message = error instanceof CliFailure ? error.message : `unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
   process.stderr.write(`topic-webhooks: ${message}\n`);
   process.exitCode = 1;
 }

@@ -30,7 +30,8 @@ beforeAll(async () => {
   const pack = await run('npm', ['pack', './client', '--pack-destination', workDir, '--json'], { cwd: REPO });
   [packed] = JSON.parse(pack.stdout) as [typeof packed];
   await writeFile(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  // commander comes from npm's cache (filled by the repository's own `npm ci`), else the registry.
+  // commander's tarball comes from npm's cache (filled by the repository's own `npm ci`); npm
+  // still asks the registry for its metadata, which these machines reach.
   await run('npm', ['install', path.join(workDir, packed.filename), '--no-audit', '--no-fund', '--prefer-offline'], { cwd: consumer });
   service = await startLocal();
 }, 120_000);
@@ -228,10 +229,36 @@ describe('the topic-webhooks command', () => {
       }),
     );
     const exited = new Promise<number | null>((resolve) => subscriber.on('exit', resolve));
-    await firstLine;
-    subscriber.kill('SIGINT');
+    try {
+      await firstLine;
+    } finally {
+      // Stopped whatever happened: a subscriber left running would poll on after the service stops.
+      subscriber.kill('SIGINT');
+    }
     expect(await exited).toBe(0);
     expect(stdout).toBe('{"topicSequenceNumber":1,"tokenId":"","text":"from stdin\\n"}\n');
+  });
+
+  it('shows control characters of a message escaped in human output, so a message cannot drive the terminal', async () => {
+    expect((await cli(['publish', 'cli', 'raw', '\u001b[31mred\u0007\nnext line'])).code).toBe(0);
+    const subscriber = spawn(BIN(), ['subscribe', 'cli', 'raw', '--from', '1'], {
+      cwd: consumer,
+      env: { PATH: process.env.PATH ?? '', TOPIC_WEBHOOKS_ENDPOINT: service.url, TOPIC_WEBHOOKS_API_KEY: service.apiKey },
+    });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => subscriber.on('exit', resolve));
+    try {
+      await new Promise<void>((resolve) =>
+        subscriber.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('\n')) resolve();
+        }),
+      );
+    } finally {
+      subscriber.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toBe('#1 \\u001b[31mred\\u0007\\nnext line\n');
   });
 
   it('pings a webhook and prints a page of its history', async () => {
