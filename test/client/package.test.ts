@@ -275,7 +275,8 @@ describe('the topic-webhooks command', () => {
       nextCursor: expect.any(String),
     });
     const table = (await cli(['deliveries', 'cli', 'nobody'])).stdout.split('\n');
-    expect(table[0]).toMatch(/^ATTEMPTED\s+SEQUENCE\s+OUTCOME\s+STATUS\s+LATENCY/);
+    expect(table[0]).toMatch(/^ATTEMPTED\s+SEQUENCE\s+OUTCOME\s+STATUS\s+LATENCY$/);
+    expect(table.filter((line) => line.endsWith(' '))).toEqual([]);
     expect(table.slice(1, 3)).toEqual([expect.stringMatching(/^\S+Z\s+0\s+connection_refused\s+-\s+\d+ ms\s+test$/), expect.stringMatching(/connection_refused/)]);
   });
 
