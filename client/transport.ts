@@ -185,9 +185,11 @@ export class Transport {
       accept: 'application/json',
       'user-agent': this.#userAgent,
     };
-    let body: string | Uint8Array | undefined;
+    // ArrayBuffer-backed, as the DOM's `BodyInit` requires (the console bundles this file for the
+    // browser and type-checks it so): a view of a SharedArrayBuffer is no valid body there.
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (call.raw !== undefined) {
-      body = call.raw;
+      body = call.raw as string | Uint8Array<ArrayBuffer>;
       headers['content-type'] = call.contentType ?? 'application/octet-stream';
     } else if (call.json !== undefined) {
       body = JSON.stringify(call.json);
