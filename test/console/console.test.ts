@@ -52,12 +52,17 @@ async function screenshot(name: string): Promise<void> {
 /** `expect.poll` with time for a round trip through the service (its default is 1 s). */
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 50 });
 
+/** A long-poll of the live view. */
+const isPoll = (url: string) => url.includes('/topics/') && url.includes('sequence_number=');
+/** The numbers the live view's polls asked for, in order. */
+const askedNumbers = () => requestedUrls.filter(isPoll).map((url) => Number(new URL(url).searchParams.get('sequence_number')));
+
 const row = (name: string) => page.locator('#webhooks-body tr').filter({ has: page.getByRole('cell', { name, exact: true }) });
 
 beforeAll(async () => {
   [service, receiver, userDataDir] = await Promise.all([
-    // Short subscribe waits: the live view polls again after each empty answer.
-    startLocalService({ port: 0, quiet: true, env: { SUBSCRIBE_WAIT_SECONDS: '2' }, queue: { pollWaitSeconds: 1 } }),
+    // Long subscribe waits: a live-view poll stays open until a message comes (or the page aborts it).
+    startLocalService({ port: 0, quiet: true, env: { SUBSCRIBE_WAIT_SECONDS: '20' }, queue: { pollWaitSeconds: 1 } }),
     TestReceiver.start({ status: 200 }),
     mkdtemp(path.join(os.tmpdir(), 'console-chromium-')),
   ]);
@@ -91,6 +96,25 @@ afterAll(async () => {
 });
 
 describe('the console in chromium', () => {
+  it('sends the sign-in form nowhere before its script runs: no field has a name and the button starts disabled', async () => {
+    await page.route('**/console/app.js', (route) => route.abort());
+    try {
+      await page.goto(`${service.url}/console`);
+      await page.getByLabel('Cache name').fill(CACHE);
+      await page.getByLabel('API key').fill(service.apiKey);
+      expect(await page.getByRole('button', { name: 'Open' }).isDisabled()).toBe(true);
+      // A submission would carry nothing (page-side code as a string: the test project has no DOM types).
+      expect(await page.evaluate<number>("[...new FormData(document.getElementById('login-form'))].length")).toBe(0);
+      await page.getByLabel('API key').press('Enter');
+      // Nothing to wait for if all is well: give a navigation a second to start, then look.
+      await page.waitForURL((url) => url.search !== '', { timeout: 1_000 }).catch(() => undefined);
+      expect(page.url()).toBe(`${service.url}/console`);
+      expect(requestedUrls.filter((url) => url.includes(service.apiKey))).toEqual([]);
+    } finally {
+      await page.unroute('**/console/app.js');
+    }
+  });
+
   it('is served with its security headers, refuses an unknown key, and signs in with a cache and a key', async () => {
     const response = await page.goto(`${service.url}/console`);
     expect(response?.status()).toBe(200);
@@ -218,34 +242,55 @@ describe('the console in chromium', () => {
     expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(rotated.secret);
   });
 
-  it('publishes to a topic and shows the messages as they arrive through the subscription', async () => {
+  it('publishes to a topic and shows the messages as they arrive, polling on after a gateway timeout, until it leaves', async () => {
     await page.getByRole('button', { name: 'Live topic' }).click();
     await page.getByLabel('Topic to watch').fill('orders');
-    const firstPoll = page.waitForRequest((r) => r.url().includes('sequence_number=0'));
+    // The first poll meets a gateway timeout: the view says so and polls again (the client's retry).
+    await page.route((url) => isPoll(url.href), (route) => route.fulfill({ status: 504, body: '' }), { times: 1 });
     await page.getByRole('button', { name: 'Watch' }).click();
+    await eventually(() => page.locator('#live-state').textContent()).toMatch(/^Watching orders: .*\(SERVER_UNAVAILABLE\); trying again…$/);
+    await eventually(() => askedNumbers().length).toBeGreaterThanOrEqual(2);
+    expect(await page.getByRole('alert').isHidden()).toBe(true);
+
+    // "From the next message": one published before the poll reaches the service is not shown.
+    // So publish probes until one shows; from then on each poll resumes after the last number seen.
+    const liveRows = page.locator('#live-body tr');
+    for (let probes = 1; ; probes++) {
+      expect((await api('POST', `/topics/${CACHE}/orders`, 'probe')).status).toBe(204);
+      const shown = await liveRows.first().waitFor({ timeout: 2_000 }).then(() => true, () => false);
+      if (shown) break;
+      expect(probes, 'probes published before one showed').toBeLessThan(5);
+    }
     await eventually(() => page.locator('#live-state').textContent()).toBe('Watching orders…');
-    // "From the next message": the first poll must have reached the service before the publish.
-    await firstPoll;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const lastProbe = Number(await liveRows.first().locator('td').first().textContent());
     for (const text of ['first live message', 'second <b>live</b> message']) {
       await page.getByLabel('Message to publish').fill(text);
       await page.getByRole('button', { name: 'Publish' }).click();
       await eventually(() => page.locator('#live-body').getByRole('cell', { name: text, exact: true }).count()).toBe(1);
     }
-    // Numbers follow the topic: "hello" was 1; newest first.
-    expect(await page.locator('#live-body tr td:first-child').allTextContents()).toEqual(['3', '2']);
+    // Newest first, numbered as the topic numbers them.
+    expect((await page.locator('#live-body tr td:first-child').allTextContents()).slice(0, 3)).toEqual(
+      [lastProbe + 2, lastProbe + 1, lastProbe].map(String),
+    );
     expect(await page.locator('b').count()).toBe(0);
     await screenshot('live-topic');
-    // Leaving the view stops the long-poll: no poll follows, though an empty answer would come every 2 s.
-    const polls = () => requestedUrls.filter((url) => url.includes('/topics/') && url.includes('sequence_number=')).length;
+    // From the next message (0) until one arrived, then each time from the number after the last one seen.
+    const asked = askedNumbers();
+    expect(asked[0]).toBe(0);
+    const resumed = asked.filter((n) => n > 0);
+    expect(resumed).toEqual([lastProbe + 1, lastProbe + 2, lastProbe + 3]);
+    expect(asked).toEqual([...asked.filter((n) => n === 0), ...resumed]);
+
+    // Leaving the view aborts the poll in flight, and no other follows.
+    const aborted = page.waitForEvent('requestfailed', (r) => isPoll(r.url()));
     await page.getByRole('button', { name: 'Webhooks', exact: true }).click();
     expect(await page.locator('#live-state').textContent()).toBe('Not watching.');
-    const pollsWhenLeft = polls();
-    // From the next message (0), then each time from the number after the last one seen.
-    const asked = requestedUrls.filter((url) => url.includes('sequence_number=')).map((url) => new URL(url).searchParams.get('sequence_number'));
-    expect(asked.slice(0, 3)).toEqual(['0', '3', '4']);
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(polls()).toBe(pollsWhenLeft);
+    expect(new URL((await aborted).url()).searchParams.get('sequence_number')).toBe(String(lastProbe + 3));
+    const another = await page.waitForRequest((r) => isPoll(r.url()), { timeout: 1_500 }).then(
+      (r) => r.url(),
+      () => null,
+    );
+    expect(another).toBeNull();
   });
 
   it('edits a webhook\'s topic and settings, and shows the settings the service lists', async () => {
@@ -300,9 +345,34 @@ describe('the console in chromium', () => {
     expect(cspViolations).toEqual([]);
     expect(unexpectedDialogs).toEqual([]);
 
+    // Signing out forgets the key and clears what the page showed of the cache.
+    expect(await page.getByLabel('Signing secret').inputValue()).not.toBe('');
+    expect(await page.locator('#history-body tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#live-body tr').count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Sign out' }).click();
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
     expect(await page.getByLabel('API key').isVisible()).toBe(true);
+    await expectNothingShownOfACache();
+  });
+
+  it('shows nothing of the previous cache after signing in to another, and signs out on a 401 during the live view', async () => {
+    await page.getByLabel('Cache name').fill('another-cache');
+    await page.getByLabel('API key').fill(service.apiKey);
+    await page.getByRole('button', { name: 'Open' }).click();
+    await eventually(() => page.locator('#status').textContent()).toBe('0 webhooks in another-cache.');
+    expect(await page.locator('#nav-cache').textContent()).toBe('cache: another-cache');
+    await expectNothingShownOfACache();
+
+    // The key stops working while the view watches (revoked, say): back to sign in, as after any call.
+    await page.getByRole('button', { name: 'Live topic' }).click();
+    expect(await page.locator('#live-body tr').count()).toBe(0);
+    await page.getByLabel('Topic to watch').fill('orders');
+    const refusal = { error: { code: 'AUTHENTICATION_ERROR', message: 'the API key is not valid' } };
+    await page.route((url) => isPoll(url.href), (route) => route.fulfill({ status: 401, json: refusal }), { times: 1 });
+    await page.getByRole('button', { name: 'Watch' }).click();
+    await eventually(() => page.getByRole('alert').textContent()).toBe('the API key is not valid (AUTHENTICATION_ERROR)');
+    expect(await page.getByLabel('API key').isVisible()).toBe(true);
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
   });
 
   it('works under a stage prefix, as on API Gateway (/prod/console calls /prod/webhooks/...)', async () => {
@@ -319,6 +389,15 @@ describe('the console in chromium', () => {
     }
   });
 });
+
+/** Everything the page shows of a cache is empty: secrets, webhooks, history, chart and live messages. */
+async function expectNothingShownOfACache(): Promise<void> {
+  expect(await page.getByLabel('Signing secret').inputValue()).toBe('');
+  for (const rows of ['#webhooks-body tr', '#history-body tr', '#history-chart *', '#live-body tr']) {
+    expect(await page.locator(rows).count(), rows).toBe(0);
+  }
+  expect(await page.locator('#webhook-title').textContent()).toBe('');
+}
 
 /** Serves `target` under `prefix`, as an API Gateway stage does; anything outside the prefix is a 404. */
 async function startStagePrefixProxy(prefix: string, target: string): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {

@@ -1,4 +1,4 @@
-import type { Delivery } from './api.ts';
+import type { Delivery } from '../../../client/responses.ts';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const WIDTH = 640;

@@ -1,20 +1,15 @@
-import { ApiError, apiBaseOf, ConsoleApi, type Delivery, type Webhook, type WebhookSettingsInput } from './api.ts';
+import { AuthenticationError, SdkError } from '../../../client/errors.ts';
+import type { Webhook, WebhookSettings } from '../../../client/destination.ts';
+import { TopicSubscribe, type Delivery } from '../../../client/responses.ts';
 import { deliveryChart } from './chart.ts';
 import { button, byId, el } from './dom.ts';
+import { Session, SessionEnded, storedCredentials, type Credentials } from './session.ts';
 
-/** Where the cache and key live: this tab's session storage only (never a URL, a cookie or localStorage). */
-const SESSION_KEY = 'topic-webhooks-console';
 const HISTORY_PAGE_SIZE = 20;
-
-interface Session {
-  cacheName: string;
-  apiKey: string;
-}
 
 type View = 'login' | 'webhooks' | 'webhook' | 'live';
 
 let session: Session | null = null;
-let api: ConsoleApi | null = null;
 let webhooks: Webhook[] = [];
 /** The webhook the detail view shows. */
 let current: Webhook | null = null;
@@ -22,37 +17,43 @@ let current: Webhook | null = null;
 let editing: Webhook | null = null;
 let historyRows: Delivery[] = [];
 let historyCursor: string | null = null;
-let liveWatch: AbortController | null = null;
+let liveSubscription: TopicSubscribe.Subscription | null = null;
 
-const apiBase = apiBaseOf(location.pathname);
-
-function loadSession(): Session | null {
+/** Opens the cache, or shows why the client refused the key (a blank one) and stays at the sign-in form. */
+function signIn(credentials: Credentials): void {
   try {
-    const stored = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') as Partial<Session> | null;
-    return stored && typeof stored.cacheName === 'string' && typeof stored.apiKey === 'string'
-      ? { cacheName: stored.cacheName, apiKey: stored.apiKey }
-      : null;
-  } catch {
-    return null;
+    session = new Session(credentials);
+  } catch (error) {
+    forgetSession();
+    return showError(error);
   }
+  session.save();
+  byId('nav-cache').textContent = `cache: ${session.cacheName}`;
+  show('webhooks');
+  void loadWebhooks();
 }
 
-function signIn(next: Session): void {
-  session = next;
-  api = new ConsoleApi(apiBase, next.apiKey);
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(next));
-  byId('nav-cache').textContent = `cache: ${next.cacheName}`;
-}
-
-/** Drops the key and returns to the sign-in form. */
+/**
+ * Drops the key and everything shown of the cache (secrets, webhooks, history, chart, live
+ * messages), and returns to the sign-in form: signing in to another cache in this tab shows
+ * nothing of this one.
+ */
 function forgetSession(): void {
-  sessionStorage.removeItem(SESSION_KEY);
+  session?.end();
   session = null;
-  api = null;
+  show('login');
   webhooks = [];
   current = null;
-  byId<HTMLFormElement>('login-form').reset();
-  show('login');
+  editing = null;
+  historyRows = [];
+  historyCursor = null;
+  showSecret(null);
+  for (const id of ['webhooks-body', 'history-body', 'history-chart', 'live-body']) byId(id).replaceChildren();
+  for (const id of ['status', 'nav-cache', 'webhook-title', 'webhook-summary', 'ping-outcome']) byId(id).textContent = '';
+  for (const id of ['login-form', 'webhook-form', 'live-form', 'publish-form']) byId<HTMLFormElement>(id).reset();
+  byId('webhook-form').hidden = true;
+  byId<HTMLInputElement>('secret-grace').value = '';
+  byId<HTMLInputElement>('ping-text').value = '';
 }
 
 function signOut(): void {
@@ -78,22 +79,28 @@ function clearError(): void {
   error.textContent = '';
 }
 
+/** A client error as its message and code (the service's own when it answered); any other (the page's own checks) as its message. */
 function showError(error: unknown): void {
   const element = byId('error');
-  element.textContent = error instanceof ApiError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
+  element.textContent = error instanceof SdkError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
   element.hidden = false;
 }
 
+/** A key the service does not know (mistyped, revoked, expired) is of no further use: back to sign in. */
+function showFailure(error: unknown): void {
+  if (error instanceof SessionEnded) return;
+  if (error instanceof AuthenticationError) forgetSession();
+  showError(error);
+}
+
 /** Runs an API action, showing its error as the service's message; a 401 sends the user back to sign in. */
-async function attempt(action: (api: ConsoleApi, session: Session) => Promise<void>): Promise<void> {
-  if (!api || !session) return show('login');
+async function attempt(action: (session: Session) => Promise<void>): Promise<void> {
+  if (!session) return show('login');
   clearError();
   try {
-    await action(api, session);
+    await action(session);
   } catch (error) {
-    // A key the service does not know (mistyped, revoked, expired) is of no further use.
-    if (error instanceof ApiError && error.status === 401) forgetSession();
-    showError(error);
+    showFailure(error);
   }
 }
 
@@ -135,8 +142,8 @@ function renderWebhooks(): void {
 }
 
 async function loadWebhooks(): Promise<void> {
-  await attempt(async (api, session) => {
-    webhooks = (await api.listWebhooks(session.cacheName)).webhooks;
+  await attempt(async (session) => {
+    ({ webhooks } = await session.call(session.client.listWebhooks(session.cacheName)));
     webhooks.sort((a, b) => a.id.webhookName.localeCompare(b.id.webhookName));
     renderWebhooks();
     say(`${webhooks.length} ${webhooks.length === 1 ? 'webhook' : 'webhooks'} in ${session.cacheName}.`);
@@ -160,8 +167,8 @@ function openForm(webhook: Webhook | null): void {
 }
 
 /** The settings the user set in the form; an untouched field is left out, so the webhook keeps its value. */
-function settingsFromForm(): WebhookSettingsInput {
-  const settings: WebhookSettingsInput = {};
+function settingsFromForm(): WebhookSettings {
+  const settings: WebhookSettings = {};
   const standard = byId<HTMLSelectElement>('webhook-standard').value;
   if (standard) settings.standardWebhooks = standard === 'on';
   const rate = byId<HTMLInputElement>('webhook-rate').value.trim();
@@ -175,15 +182,14 @@ function settingsFromForm(): WebhookSettingsInput {
 }
 
 async function saveWebhook(): Promise<void> {
-  await attempt(async (api, session) => {
+  await attempt(async (session) => {
     const name = byId<HTMLInputElement>('webhook-name').value;
-    await api.putWebhook(
-      session.cacheName,
-      name,
-      byId<HTMLInputElement>('webhook-topic').value,
-      byId<HTMLInputElement>('webhook-url').value,
-      settingsFromForm(),
-    );
+    const put = session.client.putWebhook(session.cacheName, name, {
+      topicName: byId<HTMLInputElement>('webhook-topic').value,
+      destination: byId<HTMLInputElement>('webhook-url').value,
+      ...settingsFromForm(),
+    });
+    await session.call(put);
     byId('webhook-form').hidden = true;
     const verb = editing ? 'Saved' : 'Created';
     await loadWebhooks();
@@ -194,8 +200,8 @@ async function saveWebhook(): Promise<void> {
 async function deleteWebhook(webhook: Webhook): Promise<void> {
   const name = webhook.id.webhookName;
   if (!confirm(`Delete webhook ${name}? Its deliveries stop at once.`)) return;
-  await attempt(async (api, session) => {
-    await api.deleteWebhook(session.cacheName, name);
+  await attempt(async (session) => {
+    await session.call(session.client.deleteWebhook(session.cacheName, name));
     await loadWebhooks();
     say(`Deleted webhook ${name}.`);
   });
@@ -214,7 +220,7 @@ async function openWebhook(webhook: Webhook): Promise<void> {
   await loadHistory(true);
 }
 
-function showSecret(secret: { secret: string; standardWebhooksSecret?: string } | null): void {
+function showSecret(secret: { secret: string; standardWebhooksSecret?: string | undefined } | null): void {
   byId<HTMLInputElement>('secret-value').value = secret?.secret ?? '';
   byId<HTMLButtonElement>('secret-copy').disabled = !secret;
   const standard = secret?.standardWebhooksSecret;
@@ -224,9 +230,9 @@ function showSecret(secret: { secret: string; standardWebhooksSecret?: string } 
 }
 
 async function revealSecret(): Promise<void> {
-  await attempt(async (api, session) => {
+  await attempt(async (session) => {
     if (!current) return;
-    showSecret(await api.getSecret(session.cacheName, current.id.webhookName));
+    showSecret(await session.call(session.client.getWebhookSecret(session.cacheName, current.id.webhookName)));
     say('Secret shown.');
   });
 }
@@ -248,19 +254,22 @@ async function rotateSecret(): Promise<void> {
   const name = current.id.webhookName;
   if (!confirm(`Rotate the secret of ${name}? Receivers must use the new one.`)) return;
   const grace = byId<HTMLInputElement>('secret-grace').value.trim();
-  await attempt(async (api, session) => {
-    showSecret(await api.rotateSecret(session.cacheName, name, grace ? Number(grace) : undefined));
+  await attempt(async (session) => {
+    const options = grace ? { graceSeconds: Number(grace) } : {};
+    showSecret(await session.call(session.client.rotateWebhookSecret(session.cacheName, name, options)));
     say(`Rotated the secret of ${name}.`);
   });
 }
 
 async function sendPing(): Promise<void> {
-  await attempt(async (api, session) => {
+  await attempt(async (session) => {
     if (!current) return;
     const outcome = byId('ping-outcome');
     outcome.textContent = 'Sending…';
+    // An empty message is not sent: the service then pings with "test".
+    const text = byId<HTMLInputElement>('ping-text').value || undefined;
     try {
-      const result = await api.testWebhook(session.cacheName, current.id.webhookName, byId<HTMLInputElement>('ping-text').value);
+      const result = await session.call(session.client.testWebhook(session.cacheName, current.id.webhookName, text));
       outcome.textContent = `Ping ${result.outcome}: status ${result.statusCode ?? 'none'}, ${result.latencyMs} ms`;
     } catch (error) {
       outcome.textContent = '';
@@ -296,9 +305,11 @@ function renderHistory(): void {
 
 /** The first page again (`fresh`), or the next older page after what is shown. */
 async function loadHistory(fresh: boolean): Promise<void> {
-  await attempt(async (api, session) => {
+  await attempt(async (session) => {
     if (!current) return;
-    const page = await api.listDeliveries(session.cacheName, current.id.webhookName, HISTORY_PAGE_SIZE, fresh ? null : historyCursor);
+    const cursor = fresh ? undefined : (historyCursor ?? undefined);
+    const list = session.client.listDeliveries(session.cacheName, current.id.webhookName, { limit: HISTORY_PAGE_SIZE, cursor });
+    const page = await session.call(list);
     historyRows = fresh ? page.deliveries : [...historyRows, ...page.deliveries];
     historyCursor = page.nextCursor;
     renderHistory();
@@ -307,59 +318,66 @@ async function loadHistory(fresh: boolean): Promise<void> {
 
 // --- live topic --------------------------------------------------------------------------------
 
+function setLiveState(text: string): void {
+  byId('live-state').textContent = text;
+}
+
 function stopWatching(): void {
-  if (!liveWatch) return;
-  liveWatch.abort();
-  liveWatch = null;
+  if (!liveSubscription) return;
+  liveSubscription.unsubscribe();
+  liveSubscription = null;
   byId<HTMLButtonElement>('live-watch').disabled = false;
   byId<HTMLButtonElement>('live-stop').disabled = true;
-  byId('live-state').textContent = 'Not watching.';
+  setLiveState('Not watching.');
 }
 
 function addLiveRow(cells: string[]): void {
   byId('live-body').prepend(el('tr', {}, ...cells.map((cell) => el('td', {}, cell))));
 }
 
-/** Long-polls the topic from the next message on, each poll resuming after the last number seen, until stopped. */
+/**
+ * Watches the topic through the client's subscription (docs/design.md#topic-subscriptions): from
+ * the next message published, each poll resuming after the last number seen, a transient
+ * failure (network, timeout, 5xx) retried after a backoff, until stopped or ended by an error
+ * polling again cannot cure.
+ */
 async function watch(topicName: string): Promise<void> {
-  if (!api || !session) return show('login');
-  stopWatching();
-  clearError();
-  const controller = new AbortController();
-  liveWatch = controller;
-  byId<HTMLButtonElement>('live-watch').disabled = true;
-  byId<HTMLButtonElement>('live-stop').disabled = false;
-  byId('live-state').textContent = `Watching ${topicName}…`;
-  let next = 0;
-  const { cacheName } = session;
-  while (!controller.signal.aborted) {
-    try {
-      const { items } = await api.subscribe(cacheName, topicName, next, controller.signal);
-      for (const entry of items) {
-        if ('item' in entry) {
-          const { topic_sequence_number: number, value, token_id: tokenId } = entry.item;
-          addLiveRow([String(number), new Date().toLocaleTimeString(), tokenId || '–', value.text ?? '']);
-          next = number + 1;
-        } else {
-          const gap = entry.discontinuity;
-          addLiveRow([`${gap.last_topic_sequence + 1}–${gap.new_topic_sequence - 1}`, new Date().toLocaleTimeString(), '–', 'messages no longer retained']);
-          next = gap.new_topic_sequence;
-        }
-      }
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      stopWatching();
-      showError(error);
-      return;
-    }
-  }
+  await attempt(async (session) => {
+    stopWatching();
+    const watching = `Watching ${topicName}…`;
+    // Not through `session.call`: the subscription is running once this resolves, and must be kept to be stopped.
+    const result = await session.client.subscribe(session.cacheName, topicName, {
+      onItem: (item) => {
+        setLiveState(watching);
+        addLiveRow([String(item.topicSequenceNumber()), new Date().toLocaleTimeString(), item.tokenId() ?? '–', item.valueString()]);
+      },
+      onDiscontinuity: (gap) => {
+        const missed = `${gap.lastTopicSequence() + 1}–${gap.newTopicSequence() - 1}`;
+        addLiveRow([missed, new Date().toLocaleTimeString(), '–', 'messages no longer retained']);
+      },
+      // Also after a failure: an answer, even an empty one (the wait ran out), says the service is back.
+      onHeartbeat: () => setLiveState(watching),
+      onError: (failed, subscription) => {
+        const error = failed.innerException();
+        // A transient failure: the subscription polls again after a backoff.
+        if (subscription.isSubscribed) return setLiveState(`Watching ${topicName}: ${error.message} (${error.code}); trying again…`);
+        stopWatching();
+        showFailure(error);
+      },
+    });
+    if (result instanceof TopicSubscribe.Error) throw result.innerException();
+    liveSubscription = result;
+    byId<HTMLButtonElement>('live-watch').disabled = true;
+    byId<HTMLButtonElement>('live-stop').disabled = false;
+    setLiveState(watching);
+  });
 }
 
 async function publish(): Promise<void> {
   const topic = byId<HTMLInputElement>('live-topic');
   if (!topic.reportValidity()) return;
-  await attempt(async (api, session) => {
-    await api.publish(session.cacheName, topic.value, byId<HTMLTextAreaElement>('publish-text').value);
+  await attempt(async (session) => {
+    await session.call(session.client.publish(session.cacheName, topic.value, byId<HTMLTextAreaElement>('publish-text').value));
     say(`Published to ${topic.value}.`);
   });
 }
@@ -378,10 +396,9 @@ function onClick(id: string, action: () => void): void {
 }
 
 onSubmit('login-form', () => {
-  signIn({ cacheName: byId<HTMLInputElement>('login-cache').value, apiKey: byId<HTMLInputElement>('login-key').value });
+  const credentials = { cacheName: byId<HTMLInputElement>('login-cache').value, apiKey: byId<HTMLInputElement>('login-key').value };
   byId<HTMLInputElement>('login-key').value = '';
-  show('webhooks');
-  void loadWebhooks();
+  signIn(credentials);
 });
 onClick('sign-out', signOut);
 onClick('nav-webhooks', () => {
@@ -410,11 +427,8 @@ onClick('live-stop', stopWatching);
 onSubmit('publish-form', () => void publish());
 window.addEventListener('pagehide', stopWatching);
 
-const restored = loadSession();
-if (restored) {
-  signIn(restored);
-  show('webhooks');
-  void loadWebhooks();
-} else {
-  show('login');
-}
+const restored = storedCredentials();
+if (restored) signIn(restored);
+else show('login');
+// The handlers are attached: until now the form could not be sent (the button ships disabled).
+byId<HTMLButtonElement>('login-open').disabled = false;
