@@ -57,10 +57,10 @@ interface Post {
 /**
  * Delivers one SQS batch in named stages (Svix's worker shape): decode → read every webhook of
  * every group in one batched, consistent read → claim each group once → POST the claimed
- * groups' current webhooks, concurrently with a bound and within each webhook's rate limit → write the history, one item per
- * (webhook, invocation). Only groups that failed before their claim are returned as failures;
- * once claimed, a group is done whatever its POSTs did, so no (message, webhook) is ever POSTed
- * twice. See docs/design.md#architecture.
+ * groups' current webhooks, concurrently with a bound and within each webhook's rate limit →
+ * write the history, one item per (webhook, invocation). Only groups that failed before their
+ * claim are returned as failures; once claimed, a group is done whatever its POSTs did, so no
+ * (message, webhook) is ever POSTed twice. See docs/design.md#architecture.
  */
 export async function deliverBatch(
   deps: DeliverDeps,

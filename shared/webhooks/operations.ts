@@ -44,7 +44,7 @@ export async function putWebhook(deps: Deps, id: WebhookIdentity, body: unknown)
       postUrl,
       secret: generateWebhookSecret(),
       standardWebhooks: change.standardWebhooks ?? DEFAULT_WEBHOOK_SETTINGS.standardWebhooks,
-      rateLimitPerSecond: change.rateLimitPerSecond === undefined ? DEFAULT_WEBHOOK_SETTINGS.rateLimitPerSecond : change.rateLimitPerSecond,
+      rateLimitPerSecond: change.rateLimitPerSecond ?? DEFAULT_WEBHOOK_SETTINGS.rateLimitPerSecond,
       createdAt: change.now,
       updatedAt: change.now,
     };
