@@ -13,7 +13,7 @@ import {
 } from './model.ts';
 import { decodeDeliveryGroup } from './queue-message.ts';
 import { signedDelivery, standardWebhooksMessageId } from './signature.ts';
-import { postWithinRateLimit } from './post.ts';
+import { postWithinRateLimit, RateLimitSlots } from './post.ts';
 
 /** Why a webhook of a group got nothing: the record as read at delivery time decides. */
 export type DropReason = 'webhook_deleted' | 'webhook_replaced' | 'topic_changed';
@@ -118,6 +118,7 @@ export async function deliverBatch(
 
   // Send: every POST of the claimed groups, at most `deliveryPostConcurrency` at once.
   const attempts = new Map<string, HistoryEntry>();
+  const slots = new RateLimitSlots(deps, posts.map((p) => p.webhook));
   await pMap(
     posts,
     async ({ group, webhook, results: webhookResults }) => {
@@ -135,8 +136,8 @@ export async function deliverBatch(
         () => standardWebhooksMessageId({ webhookId: webhook.webhookId, topicName: group.topicName, sequenceNumber: group.sequenceNumber }),
       );
       // The rate limit is taken here, right before the POST, not before the claim: a POST
-      // waiting for a free slot of the concurrency bound must count in the second it is sent.
-      const outcome = await postWithinRateLimit(deps, webhook, request);
+      // waiting for a free place in the concurrency bound must count in the second it is sent.
+      const outcome = await postWithinRateLimit(deps, slots, webhook, request);
       webhookResults.push({ webhookName: webhook.webhookName, stage: 'sent', outcome });
       let entry = attempts.get(webhook.webhookId);
       if (!entry) attempts.set(webhook.webhookId, (entry = { webhookId: webhook.webhookId, invocationId, attempts: [] }));

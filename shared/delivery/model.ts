@@ -119,8 +119,11 @@ export interface ClosableWebhookSender extends WebhookSender {
  * webhook incarnation in each second of the clock.
  */
 export interface RateLimiter {
-  /** Takes one POST of the second `now` falls in: false when that second's `limit` is used up. */
-  tryAcquire(webhookId: string, limit: number, now: number): Promise<boolean>;
+  /**
+   * Takes up to `wanted` POSTs of the second `now` falls in, in one step: how many it got, 0
+   * when that second's `limit` is used up.
+   */
+  acquire(webhookId: string, limit: number, now: number, wanted: number): Promise<number>;
 }
 
 /** What the delivery stage reads webhooks with. */

@@ -5,7 +5,7 @@ import { messageText } from '../publish/message.ts';
 import type { WebhookIdentity, WebhookRepository } from '../webhooks/model.ts';
 import { attemptOf, type DeliveryLedger, type OutcomeKind, type RateLimiter, type WebhookSender } from './model.ts';
 import { signedDelivery, standardWebhooksMessageId } from './signature.ts';
-import { postWithinRateLimit } from './post.ts';
+import { postWithinRateLimit, RateLimitSlots } from './post.ts';
 
 export interface PingResult {
   outcome: OutcomeKind;
@@ -46,7 +46,7 @@ export async function testWebhook(deps: Deps, caller: Principal, id: WebhookIden
     },
     () => standardWebhooksMessageId(),
   );
-  const outcome = await postWithinRateLimit(deps, webhook, request);
+  const outcome = await postWithinRateLimit(deps, new RateLimitSlots(deps, [webhook]), webhook, request);
   await deps.deliveries.recordHistory([
     { webhookId: webhook.webhookId, invocationId: randomUUID(), attempts: [attemptOf(outcome, { sequenceNumber: 0, eventTimestamp }, true)] },
   ]);

@@ -179,13 +179,16 @@ export class FakeRateLimiter implements RateLimiter {
   readonly taken = new Map<string, number>();
   /** Set to make every acquire fail (a throttled table). */
   failing = false;
-  async tryAcquire(webhookId: string, limit: number, now: number): Promise<boolean> {
+  /** Every acquire, in order: what the table was asked. */
+  readonly calls: { webhookId: string; wanted: number }[] = [];
+  async acquire(webhookId: string, limit: number, now: number, wanted: number): Promise<number> {
+    this.calls.push({ webhookId, wanted });
     if (this.failing) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
     const window = `${webhookId}@${Math.floor(now / 1000)}`;
     const taken = this.taken.get(window) ?? 0;
-    if (taken >= limit) return false;
-    this.taken.set(window, taken + 1);
-    return true;
+    const granted = Math.max(0, Math.min(wanted, limit - taken));
+    this.taken.set(window, taken + granted);
+    return granted;
   }
 }
 

@@ -36,19 +36,31 @@ describe('the rate-limit store', () => {
     const containers = Array.from({ length: 6 }, container);
     const second = Date.UTC(2026, 11, 1, 12, 0, 0);
     const granted = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => containers[i % containers.length]!.store.tryAcquire('hook-a', 7, second + (i % 1000))),
+      Array.from({ length: 60 }, (_, i) => containers[i % containers.length]!.store.acquire('hook-a', 7, second + (i % 1000), 1)),
     );
-    expect(granted.filter(Boolean)).toHaveLength(7);
+    expect(granted.reduce((a, b) => a + b, 0)).toBe(7);
+    expect(granted.every((g) => g === 0 || g === 1)).toBe(true);
+  });
+
+  it('grants part of a request for several slots, exactly the limit in all, whatever the mix of sizes', async () => {
+    const containers = Array.from({ length: 4 }, container);
+    const second = Date.UTC(2026, 11, 1, 12, 30, 0);
+    const wanted = [3, 5, 1, 10, 2, 4, 7, 1, 6, 2, 8, 3];
+    const granted = await Promise.all(wanted.map((w, i) => containers[i % containers.length]!.store.acquire('hook-mix', 20, second, w)));
+    expect(granted.reduce((a, b) => a + b, 0)).toBe(20);
+    granted.forEach((g, i) => expect(g).toBeLessThanOrEqual(wanted[i]!));
+    expect(await containers[0]!.store.acquire('hook-mix', 20, second + 999, 1)).toBe(0);
   });
 
   it('counts each second and each webhook apart, and keeps a counter only briefly', async () => {
     const { store, db } = container();
     const t = Date.UTC(2026, 11, 1, 13, 0, 0);
-    expect(await store.tryAcquire('hook-b', 1, t)).toBe(true);
-    expect(await store.tryAcquire('hook-b', 1, t + 999)).toBe(false);
-    expect(await store.tryAcquire('hook-b', 1, t + 1000)).toBe(true);
-    expect(await store.tryAcquire('hook-c', 1, t)).toBe(true);
+    expect(await store.acquire('hook-b', 3, t, 2)).toBe(2);
+    expect(await store.acquire('hook-b', 3, t + 500, 2)).toBe(1);
+    expect(await store.acquire('hook-b', 3, t + 999, 1)).toBe(0);
+    expect(await store.acquire('hook-b', 3, t + 1000, 5)).toBe(3);
+    expect(await store.acquire('hook-c', 1, t, 1)).toBe(1);
     const item = (await db.send(new GetCommand({ TableName: TABLE, Key: rateWindowKey('hook-b', t / 1000), ConsistentRead: true }))).Item;
-    expect(item).toMatchObject({ posts: 1, expiresAt: t / 1000 + 60 });
+    expect(item).toMatchObject({ posts: 4, expiresAt: t / 1000 + 60 });
   });
 });
