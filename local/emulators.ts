@@ -134,6 +134,20 @@ export async function startFauxqs(): Promise<RunningEmulator> {
 }
 
 /**
+ * Every message left in a fauxqs queue, whatever its state — ready, delayed, or received and
+ * not deleted — read through fauxqs's documented, non-destructive inspection endpoint
+ * (`GET /_fauxqs/queues/<name>`). Unlike ReceiveMessage this also finds a message that a
+ * receive aborted mid-answer left invisible, which no client holds a receipt handle for.
+ */
+export async function queuedMessages(sqsEndpoint: string, queueName: string): Promise<{ id: string; body: string }[]> {
+  const res = await fetch(`${sqsEndpoint}/_fauxqs/queues/${encodeURIComponent(queueName)}`);
+  if (!res.ok) throw new Error(`fauxqs inspection of ${queueName} answered ${res.status}`);
+  type Message = { messageId: string; body: string };
+  const { messages } = (await res.json()) as { messages: { ready: Message[]; delayed: Message[]; inflight: { message: Message }[] } };
+  return [...messages.ready, ...messages.delayed, ...messages.inflight.map((m) => m.message)].map((m) => ({ id: m.messageId, body: m.body }));
+}
+
+/**
  * Creates the service's table as the stack defines it (same `createTableInput`), or keeps
  * the one a data directory already holds. TTL is not enabled: dynalite has no
  * UpdateTimeToLive; local mode's `TtlSweeper` deletes expired items instead.

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { generateApiKey } from '#shared/auth/api-key.ts';
 import { createDynamoClient, createSqsClient } from '#shared/aws-clients.ts';
 import { webhookSenderOf } from '#functions/commons/webhook-sender.ts';
@@ -16,6 +16,7 @@ import {
   createDeliveryQueues,
   EMULATOR_SIGNER,
   ensureTable,
+  queuedMessages,
   startDynalite,
   startFauxqs,
   type RunningEmulator,
@@ -309,13 +310,12 @@ async function start(
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    // What the poller still holds stays invisible and is taken from it, not from the queue.
+    // What the poller still holds stays invisible; the queue's own state lists it with the
+    // rest, and also what a receive aborted mid-answer left invisible with no one holding it.
     await poller.stop({ keepUnsettled: true });
+    poller.takeUnsettled();
     const drained = poller.delivered - before;
-    const left = new Map<string, string>();
-    for (const m of poller.takeUnsettled()) if (m.MessageId && m.Body !== undefined) left.set(m.MessageId, m.Body);
-    for (const m of await takeAll(clients.sqs, queues.queueUrl)) left.set(m.id, m.body);
-    const bodies = [...left.values()];
+    const bodies = (await queuedMessages(endpoints.sqsEndpoint, LOCAL_RESOURCE_NAMES.queue)).map((m) => m.body);
     if (bodies.length > 0 && options.dataDir) {
       try {
         await saveQueued(options.dataDir, bodies);
@@ -369,23 +369,6 @@ async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
     Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
     Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
   );
-}
-
-/**
- * Receives every visible message (the poller has stopped and released what it held) and keeps
- * it invisible: their bodies, to save or count. Messages are never deleted: the queue goes
- * away with the emulator.
- */
-async function takeAll(sqs: SQSClient, queueUrl: string): Promise<{ id: string; body: string }[]> {
-  const bodies: { id: string; body: string }[] = [];
-  for (;;) {
-    const out = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 3600 }),
-    );
-    const messages = out.Messages ?? [];
-    if (messages.length === 0) return bodies;
-    for (const m of messages) if (m.Body !== undefined) bodies.push({ id: m.MessageId ?? '', body: m.Body });
-  }
 }
 
 /** Written atomically (a temporary file, then a rename): a crash leaves the old file or the new one. */

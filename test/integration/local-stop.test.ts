@@ -8,6 +8,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { formatStopReport, QUEUED_DELIVERIES_FILE, startLocalService, type LocalService } from '#local/service.ts';
 import { apiClient } from '../helpers/api-client.ts';
 import { TestReceiver } from '../helpers/receiver.ts';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createDeliveryQueues, queuedMessages, startFauxqs } from '#local/emulators.ts';
 
 /**
  * Local mode's stopping rules: no new requests, drain the queue (bounded), save what is left in
@@ -127,6 +129,26 @@ describe('local mode stop', () => {
     services.splice(0);
     expect(again).toMatchObject({ saved: 0, dropped: 0 });
     expectExactlyOnce(receiver.posts, count);
+  });
+
+  it('finds every message left in the queue for saving, also one a receive took invisible and no one holds', async () => {
+    // What an aborted ReceiveMessage leaves: the emulator answered, the poller never saw it.
+    const fauxqs = await startFauxqs();
+    const sqs = new SQSClient({ endpoint: fauxqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    try {
+      const { queueUrl } = await createDeliveryQueues(sqs, { queue: 'q', deadLetterQueue: 'q-dlq' }, { visibilityTimeoutSeconds: 300, maxReceiveCount: 5, dlqRetentionDays: 1 });
+      for (const body of ['held by no one', 'still ready']) await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+      const taken = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1 }));
+      expect(taken.Messages).toHaveLength(1);
+      expect((await queuedMessages(fauxqs.endpoint, 'q')).map((m) => m.body).sort()).toEqual(['held by no one', 'still ready']);
+      // Inspecting takes nothing: the ready one is still there for a receive.
+      expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }))).Messages?.map((m) => m.Body)).toEqual([
+        expect.stringMatching(/^(held by no one|still ready)$/),
+      ]);
+    } finally {
+      sqs.destroy();
+      await fauxqs.stop();
+    }
   });
 
   it('stop() without a data directory drops what is left and says so', async () => {
