@@ -4,6 +4,9 @@ import type { DeliveryOutcome, DeliveryRequest, RateLimiter, WebhookSender } fro
 
 type LimitedWebhook = Pick<WebhookRecord, 'webhookId' | 'webhookName' | 'rateLimitPerSecond'>;
 
+/** Counter writes one POST may wait for: each more than one means a write straddled a second's turn. */
+const MAX_WRITES_PER_TAKE = 3;
+
 /** What one second's slots of one webhook look like to the invocation that took them. */
 interface HeldSlots {
   second: number;
@@ -48,29 +51,35 @@ export class RateLimitSlots {
 
   private async takeNow(webhook: LimitedWebhook & { rateLimitPerSecond: number }): Promise<boolean> {
     const id = webhook.webhookId;
-    const now = this.deps.now();
-    const second = Math.floor(now / 1000);
     const wanted = Math.max(1, this.pending.get(id) ?? 1);
     this.pending.set(id, wanted - 1);
-    const held = this.held.get(id);
-    if (held?.second === second) {
-      if (held.unused > 0) {
-        held.unused--;
-        return true;
+    for (let write = 0; write < MAX_WRITES_PER_TAKE; write++) {
+      const now = this.deps.now();
+      const second = Math.floor(now / 1000);
+      const held = this.held.get(id);
+      if (held?.second === second) {
+        if (held.unused > 0) {
+          held.unused--;
+          return true;
+        }
+        if (held.exhausted) return false;
       }
-      if (held.exhausted) return false;
+      let granted: number;
+      try {
+        granted = await this.deps.rateLimits.acquire(id, webhook.rateLimitPerSecond, now, wanted);
+      } catch (err) {
+        // Not sent: the group is already claimed, so it cannot go back to the queue, and the
+        // limit is a promise to the receiver. The next POST tries the table again.
+        logger.warn('rate limit counter unavailable; delivery not sent', { webhookName: webhook.webhookName, error: (err as Error).name });
+        return false;
+      }
+      this.held.set(id, { second, unused: Math.max(0, granted - 1), exhausted: granted < wanted });
+      // The POST follows at once, so it falls in the second of its slot, unless the write
+      // itself straddled the turn of a second: then the slots are of the second before, and
+      // the next round takes the new second's.
+      if (Math.floor(this.deps.now() / 1000) === second) return granted > 0;
     }
-    let granted: number;
-    try {
-      granted = await this.deps.rateLimits.acquire(id, webhook.rateLimitPerSecond, now, wanted);
-    } catch (err) {
-      // Not sent: the group is already claimed, so it cannot go back to the queue, and the
-      // limit is a promise to the receiver. The next POST tries the table again.
-      logger.warn('rate limit counter unavailable; delivery not sent', { webhookName: webhook.webhookName, error: (err as Error).name });
-      return false;
-    }
-    this.held.set(id, { second, unused: Math.max(0, granted - 1), exhausted: granted < wanted });
-    return granted > 0;
+    return false;
   }
 }
 

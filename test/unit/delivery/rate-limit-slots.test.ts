@@ -48,3 +48,23 @@ describe('RateLimitSlots', () => {
     expect(rateLimits.calls.map((c) => c.wanted)).toEqual([2, 1]);
   });
 });
+
+describe('RateLimitSlots, when a counter write straddles the turn of a second', () => {
+  it('leaves the slots of the second before and takes the new second\'s before the POST', async () => {
+    const { clock, rateLimits, webhook, slots } = setup(2, 4);
+    clock.advance(999);
+    const acquire = rateLimits.acquire.bind(rateLimits);
+    // The first write is answered 2 ms later, in the next second.
+    rateLimits.acquire = async (...args) => {
+      const granted = await acquire(...args);
+      if (rateLimits.calls.length === 1) clock.advance(2);
+      return granted;
+    };
+    expect(await slots.take(webhook)).toBe(true);
+    expect(rateLimits.calls.map((c) => c.wanted)).toEqual([4, 4]);
+    // The new second's two slots: this POST's and one more; the next POSTs of that second get nothing.
+    expect(await slots.take(webhook)).toBe(true);
+    expect(await slots.take(webhook)).toBe(false);
+    expect([...rateLimits.taken.values()]).toEqual([2, 2]);
+  });
+});
