@@ -145,8 +145,9 @@ export class QueuePoller {
    * Stops polling and waits for the invocations in flight. Pending long polls are aborted;
    * records received but not yet handed over, and records invocations left to the visibility
    * timeout, are made visible again — or, with `keepUnsettled`, left invisible and kept for
-   * `takeUnsettled()` (local mode saves them: made visible, they could be taken by a long poll
-   * the emulator still serves after its client aborted it). A message the queue hands to a poll
+   * `takeUnsettled()` (local mode leaves them so, and saves them from the queue's state: made
+   * visible again, they would cost a call each and could be taken by a long poll the emulator
+   * still serves after its client aborted it). A message the queue hands to a poll
    * at the very moment it is aborted stays invisible until its visibility timeout, as it would
    * on SQS, and is in no one's hands: local mode's stop finds it in the queue's own state.
    */

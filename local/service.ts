@@ -313,7 +313,6 @@ async function start(
     // What the poller still holds stays invisible; the queue's own state lists it with the
     // rest, and also what a receive aborted mid-answer left invisible with no one holding it.
     await poller.stop({ keepUnsettled: true });
-    poller.takeUnsettled();
     const drained = poller.delivered - before;
     const bodies = (await queuedMessages(endpoints.sqsEndpoint, LOCAL_RESOURCE_NAMES.queue)).map((m) => m.body);
     if (bodies.length > 0 && options.dataDir) {

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod/mini';
 import { InvalidArgumentError, NotFoundError } from '../errors.ts';
+import { parseInput } from '../validation.ts';
 import type { WebhookIdentity, WebhookRepository } from '../webhooks/model.ts';
 import type { Attempt, DeliveryLedger } from './model.ts';
 
@@ -72,7 +73,7 @@ interface Deps {
 
 /** A page of the webhook's history; 404 for an unknown webhook, 400 for a bad limit or cursor. */
 export async function listDeliveries(deps: Deps, id: WebhookIdentity, query: HistoryQuery): Promise<DeliveryPage> {
-  const limit = query.limit === undefined ? HISTORY_LIMITS.default : parseLimit(query.limit);
+  const limit = query.limit === undefined ? HISTORY_LIMITS.default : parseInput(limitSchema, query.limit, 'limit');
   const webhook = await deps.webhooks.get(id);
   if (!webhook) throw new NotFoundError('the webhook does not exist');
   const from = query.cursor === undefined ? undefined : decodeCursor(query.cursor, webhook.webhookId);
@@ -90,12 +91,6 @@ export async function listDeliveries(deps: Deps, id: WebhookIdentity, query: His
     }
   }
   return { deliveries, nextCursor: null };
-}
-
-function parseLimit(raw: string): number {
-  const parsed = limitSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'invalid limit');
-  return parsed.data;
 }
 
 function toDelivery(a: Attempt): Delivery {

@@ -41,15 +41,17 @@ export class RateLimitSlots {
     }
   }
 
-  /** A slot for one POST to `webhook` now; false when its second's limit is used up. */
-  take(webhook: LimitedWebhook & { rateLimitPerSecond: number }): Promise<boolean> {
+  /** A slot for one POST to `webhook` now; false when its second's limit is used up. A webhook without a limit needs none. */
+  take(webhook: LimitedWebhook): Promise<boolean> {
+    const limit = webhook.rateLimitPerSecond;
+    if (limit === null) return Promise.resolve(true);
     const previous = this.turns.get(webhook.webhookId) ?? Promise.resolve(true);
-    const turn = previous.then(() => this.takeNow(webhook));
+    const turn = previous.then(() => this.takeNow(webhook, limit));
     this.turns.set(webhook.webhookId, turn);
     return turn;
   }
 
-  private async takeNow(webhook: LimitedWebhook & { rateLimitPerSecond: number }): Promise<boolean> {
+  private async takeNow(webhook: LimitedWebhook, limit: number): Promise<boolean> {
     const id = webhook.webhookId;
     const wanted = Math.max(1, this.pending.get(id) ?? 1);
     this.pending.set(id, wanted - 1);
@@ -66,7 +68,7 @@ export class RateLimitSlots {
       }
       let granted: number;
       try {
-        granted = await this.deps.rateLimits.acquire(id, webhook.rateLimitPerSecond, now, wanted);
+        granted = await this.deps.rateLimits.acquire(id, limit, now, wanted);
       } catch (err) {
         // Not sent: the group is already claimed, so it cannot go back to the queue, and the
         // limit is a promise to the receiver. The next POST tries the table again.
@@ -93,8 +95,7 @@ export async function postWithinRateLimit(
   webhook: LimitedWebhook,
   request: DeliveryRequest,
 ): Promise<DeliveryOutcome> {
-  const { rateLimitPerSecond } = webhook;
-  if (rateLimitPerSecond !== null && !(await slots.take({ ...webhook, rateLimitPerSecond }))) {
+  if (!(await slots.take(webhook))) {
     return { kind: 'rate_limited', latencyMs: 0, attemptedAt: deps.now() };
   }
   return deps.sender.send(request);

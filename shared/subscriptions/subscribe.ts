@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { InvalidArgumentError, NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../errors.ts';
+import { parseInput } from '../validation.ts';
 import type { SequenceCounter } from '../publish/model.ts';
 import type { MessageLog, StoredMessage, TopicSignal } from './model.ts';
 
@@ -54,12 +55,6 @@ const querySchema = z.object({
   ),
 });
 
-function parseQuery(query: SubscribeQuery) {
-  const parsed = querySchema.safeParse(query);
-  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'invalid query');
-  return parsed.data;
-}
-
 /** Waits for and returns the topic's messages from `sequence_number` on (0 or absent: the next one published). */
 export async function subscribe(
   deps: Deps,
@@ -69,7 +64,7 @@ export async function subscribe(
   if (deps.config.messageRetentionSeconds === 0) {
     throw new NotFoundError('topic subscriptions are off: this deployment keeps no message log');
   }
-  const { sequence_number: requested = 0, limit = 100 } = parseQuery(query);
+  const { sequence_number: requested = 0, limit = 100 } = parseInput(querySchema, query);
   const { cacheName, topicName } = topic;
   const next = requested > 0 ? requested : (await deps.sequences.current(cacheName, topicName)) + 1;
   const deadline = deps.now() + deps.config.subscribeWaitSeconds * 1000;
